@@ -1,0 +1,212 @@
+"""What a dataset is: its declaration, the user's choice of it, and the arrays it yields."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnstudio.core.datasets.features import build_features, check_feature_names
+from nnstudio.core.errors import DatasetError, ParamError
+from nnstudio.core.params import ParamSet
+from nnstudio.core.registry import Registry
+
+Generator = Callable[[dict[str, Any], np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset in the catalog: its knobs and the function that draws its points."""
+
+    name: str
+    display_name: str
+    category: str
+    task: str
+    """"classification" or "regression"."""
+    help: str
+    params: ParamSet
+    num_classes: int
+    """Number of classes for classification, 0 for regression."""
+    generate: Generator
+    """(resolved params, rng) -> points (N, 2) and targets: int labels or float values (N,)."""
+    is_2d: bool = True
+    """The raw points are 2D, so the app can draw a decision boundary under them."""
+
+
+DATASETS: Registry[DatasetSpec] = Registry("dataset")
+
+_CONFIG_KEYS = ("name", "params", "train", "val", "test", "features")
+
+
+def get_spec(name: str) -> DatasetSpec:
+    """The declaration called `name`, or DatasetError listing the known ones."""
+    if not isinstance(name, str) or name not in DATASETS:
+        known = ", ".join(DATASETS.names())
+        raise DatasetError(f"Unknown dataset {name!r}. Known datasets: {known}.")
+    return DATASETS.get(name)
+
+
+def check_ratios(train: Any, val: Any, test: Any) -> tuple[float, float, float]:
+    """The split fractions as floats, or DatasetError saying which rule they break."""
+    result = []
+    for label, value in (("Train", train), ("Validation", val), ("Test", test)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DatasetError(f"{label} fraction must be a number, not {value!r}.")
+        value = float(value)
+        if not math.isfinite(value) or value < 0 or value > 1:
+            raise DatasetError(f"{label} fraction must be between 0 and 1, not {value}.")
+        result.append(value)
+    if result[0] <= 0:
+        raise DatasetError("Train fraction must be above 0: the network needs data to learn from.")
+    total = sum(result)
+    if abs(total - 1.0) > 1e-6:
+        raise DatasetError(
+            f"Train, validation and test fractions must add up to 1; they add up to {total:g}."
+        )
+    return result[0], result[1], result[2]
+
+
+@dataclass
+class DatasetConfig:
+    """The user's choice of dataset: which one, its settings, the split and extra features."""
+
+    name: str = "spiral"
+    params: dict[str, Any] = field(default_factory=dict)
+    """Overrides of the spec's defaults; missing settings take the default."""
+    train: float = 0.6
+    val: float = 0.2
+    test: float = 0.2
+    features: tuple[str, ...] = ()
+    """Derived features added after x1, x2 (the raw coordinates are always inputs)."""
+
+    def spec(self) -> DatasetSpec:
+        return get_spec(self.name)
+
+    def resolved_params(self) -> dict[str, Any]:
+        """Every setting of the dataset, defaults filled in, each checked against its spec."""
+        spec = self.spec()
+        if not isinstance(self.params, Mapping):
+            raise DatasetError(f"Dataset settings must be a mapping, not {self.params!r}.")
+        try:
+            return spec.params.resolve(self.params, owner=spec.display_name)
+        except ParamError as exc:
+            raise DatasetError(str(exc)) from None
+
+    def ratios(self) -> tuple[float, float, float]:
+        return check_ratios(self.train, self.val, self.test)
+
+    def validate(self) -> None:
+        """Raise DatasetError if anything in the config cannot be loaded."""
+        self.resolved_params()
+        self.ratios()
+        if isinstance(self.features, str):
+            raise DatasetError("Derived features must be a list of names, not one string.")
+        check_feature_names(self.features)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy, for project files."""
+        return {
+            "name": self.name,
+            "params": dict(self.params),
+            "train": self.train,
+            "val": self.val,
+            "test": self.test,
+            "features": list(self.features),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DatasetConfig:
+        """Read a config from untrusted data (a project file), checking every field."""
+        if not isinstance(data, Mapping):
+            raise DatasetError(f"Dataset settings must be a mapping, not {type(data).__name__}.")
+        unknown = [key for key in data if key not in _CONFIG_KEYS]
+        if unknown:
+            raise DatasetError(
+                f"Unknown dataset field(s) {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(_CONFIG_KEYS)}."
+            )
+        defaults = cls()
+        name = data.get("name", defaults.name)
+        spec = get_spec(name)
+        raw_params = data.get("params", {})
+        if not isinstance(raw_params, Mapping) or not all(isinstance(k, str) for k in raw_params):
+            raise DatasetError(f"Dataset settings must map names to values, not {raw_params!r}.")
+        try:
+            resolved = spec.params.resolve(raw_params, owner=spec.display_name)
+        except ParamError as exc:
+            raise DatasetError(str(exc)) from None
+        train, val, test = check_ratios(
+            data.get("train", defaults.train),
+            data.get("val", defaults.val),
+            data.get("test", defaults.test),
+        )
+        features = data.get("features", [])
+        if not isinstance(features, (list, tuple)):
+            raise DatasetError(f"Derived features must be a list of names, not {features!r}.")
+        return cls(
+            name=name,
+            params={key: resolved[key] for key in raw_params},
+            train=train,
+            val=val,
+            test=test,
+            features=check_feature_names(features),
+        )
+
+
+@dataclass
+class Dataset:
+    """Loaded arrays ready for training: inputs x (float32) and targets y for each split."""
+
+    name: str
+    task: str
+    num_classes: int
+    feature_names: list[str]
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    points_train: np.ndarray | None = None
+    """Raw 2D points for plotting; None for data that is not 2D (images, tables)."""
+    points_val: np.ndarray | None = None
+    points_test: np.ndarray | None = None
+    features: tuple[str, ...] = ()
+    """Names of the derived features, so new points can be turned into inputs the same way."""
+
+    @property
+    def feature_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def target_dim(self) -> int:
+        """Width of the network output: 1 for regression, the class count otherwise."""
+        return 1 if self.task == "regression" else self.num_classes
+
+    @property
+    def is_2d(self) -> bool:
+        return self.points_train is not None
+
+    def _all_points(self) -> np.ndarray:
+        parts = [self.points_train, self.points_val, self.points_test]
+        if any(p is None for p in parts):
+            raise DatasetError(f"Dataset {self.name!r} has no 2D points to draw.")
+        return np.concatenate(parts, axis=0)
+
+    def featurize(self, points: np.ndarray) -> np.ndarray:
+        """Turn raw (M, 2) points into network inputs, e.g. a grid for the decision boundary."""
+        if self.points_train is None:
+            raise DatasetError(f"Dataset {self.name!r} is not made of 2D points.")
+        return build_features(points, self.features)
+
+    def bounds(self, pad: float = 0.1) -> tuple[float, float, float, float]:
+        """(xmin, xmax, ymin, ymax) of all raw points, widened by `pad` times each side's span."""
+        points = self._all_points()
+        lo = points.min(axis=0).astype(float)
+        hi = points.max(axis=0).astype(float)
+        span = np.maximum(hi - lo, 1e-6)
+        lo, hi = lo - pad * span, hi + pad * span
+        return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])

@@ -1,0 +1,39 @@
+"""Exception types of the core.
+
+Every message is meant to be shown to a person as it is, so each one says what went wrong
+and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class NNStudioError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class ParamError(NNStudioError, ValueError):
+    """A parameter value is of the wrong type or outside its declared range."""
+
+
+class GraphError(NNStudioError):
+    """An edit would make the network graph invalid (a cycle, a taken input, ...)."""
+
+    def __init__(self, message: str, node_id: str | None = None) -> None:
+        super().__init__(message)
+        self.node_id = node_id
+
+
+class ShapeError(NNStudioError):
+    """A layer cannot accept the shape that reaches it."""
+
+
+class DatasetError(NNStudioError):
+    """A dataset cannot be generated or read."""
+
+
+class DeviceError(NNStudioError):
+    """The compute device asked for is not available."""
+
+
+class ProjectFileError(NNStudioError):
+    """A project file cannot be read; the message says why."""

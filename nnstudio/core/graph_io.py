@@ -1,0 +1,77 @@
+"""Reading a graph from plain data that may come from an untrusted file.
+
+Every field is type-checked and every failure becomes a GraphError that says what is wrong,
+so a broken or hostile file is refused with a message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nnstudio.core.errors import GraphError
+from nnstudio.core.graph import Graph
+from nnstudio.core.layers import LAYERS
+
+MAX_NODES = 2000
+MAX_EDGES = 8000
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise GraphError(message)
+
+
+def _is_port_ref(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(part, str) and 0 < len(part) <= 64 for part in value)
+    )
+
+
+def graph_from_dict(data: Any) -> Graph:
+    _require(isinstance(data, dict), "The network must be an object with nodes and edges.")
+    nodes, edges = data.get("nodes"), data.get("edges")
+    _require(isinstance(nodes, list), "The network's 'nodes' must be a list.")
+    _require(isinstance(edges, list), "The network's 'edges' must be a list.")
+    _require(len(nodes) <= MAX_NODES, f"The network has over {MAX_NODES} nodes; that is refused.")
+    _require(len(edges) <= MAX_EDGES, f"The network has over {MAX_EDGES} edges; that is refused.")
+    graph = Graph()
+    for index, item in enumerate(nodes):
+        where = f"Node {index + 1}"
+        _require(isinstance(item, dict), f"{where} must be an object.")
+        node_id, layer_type = item.get("id"), item.get("type")
+        _require(isinstance(node_id, str) and 0 < len(node_id) <= 64, f"{where} needs a text 'id'.")
+        _require(isinstance(layer_type, str), f"{where} needs a text 'type'.")
+        _require(
+            layer_type in LAYERS,
+            f"{where} has the unknown layer type {layer_type!r}; this file may come from a "
+            "newer NN Studio.",
+        )
+        params = item.get("params", {})
+        _require(isinstance(params, dict), f"{where}'s 'params' must be an object.")
+        pos = item.get("pos", [0.0, 0.0])
+        _require(
+            isinstance(pos, list)
+            and len(pos) == 2
+            and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in pos
+            ),
+            f"{where}'s 'pos' must be two numbers.",
+        )
+        graph.add_node(layer_type, params, (pos[0], pos[1]), node_id=node_id)
+    for index, item in enumerate(edges):
+        where = f"Connection {index + 1}"
+        _require(isinstance(item, dict), f"{where} must be an object.")
+        src, dst = item.get("src"), item.get("dst")
+        _require(
+            _is_port_ref(src) and _is_port_ref(dst),
+            f"{where} needs 'src' and 'dst' as [node id, port name].",
+        )
+        try:
+            graph.connect(src[0], src[1], dst[0], dst[1])
+        except GraphError as exc:
+            raise GraphError(f"{where}: {exc}", exc.node_id) from None
+    return graph

@@ -1,0 +1,103 @@
+"""Declarations of the element-wise activations (and Softmax, which works across features)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nnstudio.core.layers.spec import LayerSpec, Params, Shape, single
+from nnstudio.core.params import ParamSet, ParamSpec, params
+
+CATEGORY = "Activations"
+
+
+def activation(
+    name: str,
+    display_name: str,
+    help_text: str,
+    torch_name: str,
+    extra: ParamSet | None = None,
+    kwargs: dict[str, str] | None = None,
+    fixed: dict[str, object] | None = None,
+) -> LayerSpec:
+    """A shape-preserving layer built as `torch.nn.<torch_name>(**mapped params)`.
+
+    `kwargs` maps torch keyword names to our param names, so declarations stay one line each.
+    """
+
+    def build(p: Params, _ins: Sequence[Shape]):
+        from torch import nn
+
+        cls = getattr(nn, torch_name)
+        mapped = {key: p[ours] for key, ours in (kwargs or {}).items()}
+        return cls(**mapped, **(fixed or {}))
+
+    return LayerSpec(
+        name=name,
+        display_name=display_name,
+        category=CATEGORY,
+        help=help_text,
+        shape=lambda _p, ins, _c: single(ins),
+        build=build,
+        params=extra or params(),
+    )
+
+
+RELU = activation(
+    "relu", "ReLU", "Passes positive numbers through and turns negative ones into zero.", "ReLU"
+)
+LEAKY_RELU = activation(
+    "leaky_relu",
+    "Leaky ReLU",
+    "Like ReLU, but negative numbers are scaled down instead of zeroed, so units never go "
+    "fully silent.",
+    "LeakyReLU",
+    params(
+        ParamSpec(
+            "slope",
+            "float",
+            0.01,
+            "How much of a negative input gets through.",
+            minimum=0.0,
+            maximum=1.0,
+            step=0.01,
+            summary=True,
+        )
+    ),
+    {"negative_slope": "slope"},
+)
+SIGMOID = activation(
+    "sigmoid",
+    "Sigmoid",
+    "Squashes any number into 0..1. Its slope is small far from zero, which can starve deep "
+    "stacks of gradient.",
+    "Sigmoid",
+)
+TANH = activation("tanh", "Tanh", "Squashes any number into -1..1, centred on zero.", "Tanh")
+GELU = activation(
+    "gelu",
+    "GELU",
+    "A smooth ReLU: small negative inputs leak through a little. Common in transformers.",
+    "GELU",
+)
+SILU = activation(
+    "silu",
+    "SiLU (Swish)",
+    "The input times its own sigmoid: smooth, and slightly negative for small negative inputs.",
+    "SiLU",
+)
+SOFTMAX = activation(
+    "softmax",
+    "Softmax",
+    "Turns a row of scores into probabilities that add up to one. Cross-entropy already "
+    "does this inside, so it is rarely needed before an Output.",
+    "Softmax",
+    fixed={"dim": 1},
+)
+IDENTITY = activation(
+    "identity",
+    "Identity",
+    "Passes its input through unchanged: a linear activation, handy as a placeholder.",
+    "Identity",
+)
+
+LAYERS = (RELU, LEAKY_RELU, SIGMOID, TANH, GELU, SILU, SOFTMAX, IDENTITY)

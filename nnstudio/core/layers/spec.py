@@ -1,0 +1,124 @@
+"""What a layer declaration holds.
+
+One `LayerSpec` per layer type is the only place its facts live: the palette lists it, the
+inspector edits its params, shape inference calls its shape rule, the compiler calls its
+builder and the file loader checks params against it. Builders import torch lazily so the
+GUI can paint its first window before torch is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from nnstudio.core.errors import ShapeError
+from nnstudio.core.params import ParamSet, params
+
+if TYPE_CHECKING:
+    from torch import nn
+
+Shape = tuple[int, ...]
+Params = dict[str, Any]
+Role = Literal["input", "output", "layer"]
+
+
+@dataclass(frozen=True)
+class ShapeContext:
+    """What shape rules need to know about the data: the Input's shape and the target."""
+
+    input_shape: Shape | None
+    task: str | None = None
+    """"classification" or "regression": what the dataset asks for."""
+    num_classes: int = 0
+    target_dim: int = 1
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """A named connection point; `ranks` lists the tensor ranks (batch excluded) it accepts."""
+
+    name: str
+    label: str = ""
+    ranks: tuple[int, ...] | None = None
+
+
+ShapeRule = Callable[[Params, Sequence[Shape], ShapeContext], Shape]
+CountRule = Callable[[Params, Sequence[Shape]], int]
+Builder = Callable[[Params, Sequence[Shape]], "nn.Module"]
+
+
+def _no_params(_p: Params, _ins: Sequence[Shape]) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    display_name: str
+    category: str
+    help: str
+    shape: ShapeRule
+    build: Builder | None
+    params: ParamSet = field(default_factory=params)
+    inputs: tuple[PortSpec, ...] = (PortSpec("in"),)
+    outputs: tuple[PortSpec, ...] = (PortSpec("out"),)
+    param_count: CountRule = _no_params
+    role: Role = "layer"
+
+    def input_port(self, name: str) -> PortSpec | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output_port(self, name: str) -> PortSpec | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def summary(self, values: Params) -> str:
+        """The short text a canvas node shows, e.g. "Linear · 16"."""
+        parts = []
+        for spec in self.params:
+            if not spec.summary or spec.name not in values:
+                continue
+            value = values[spec.name]
+            if spec.kind == "choice":
+                parts.append(spec.display_choice(value))
+            elif spec.kind == "bool":
+                if value:
+                    parts.append(spec.label.lower())
+            else:
+                parts.append(f"{value:g}" if isinstance(value, float) else str(value))
+        return " · ".join([self.display_name, *parts])
+
+
+def fmt_shape(shape: Shape) -> str:
+    """Shapes as people read them: (8,) prints as (8), (1, 8, 8) as (1, 8, 8)."""
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def single(ins: Sequence[Shape]) -> Shape:
+    return ins[0]
+
+
+def need_flat(display_name: str, shape: Shape) -> int:
+    """The feature count of a flat input, or a ShapeError that tells the fix."""
+    if len(shape) != 1:
+        raise ShapeError(
+            f"{display_name} needs a flat input but gets {fmt_shape(shape)}: "
+            "insert a Flatten before it."
+        )
+    return shape[0]
+
+
+def need_image(display_name: str, shape: Shape) -> tuple[int, int, int]:
+    """(channels, height, width) of an image input, or a ShapeError that tells the fix."""
+    if len(shape) != 3:
+        hint = (
+            "use a Reshape to turn it into (channels, height, width)"
+            if len(shape) == 1
+            else "it needs (channels, height, width)"
+        )
+        raise ShapeError(
+            f"{display_name} needs an image input (channels, height, width) but gets "
+            f"{fmt_shape(shape)}: {hint}."
+        )
+    c, h, w = shape
+    return c, h, w

@@ -1,0 +1,149 @@
+"""Declarations of the image layers: convolution and pooling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nnstudio.core.errors import ShapeError
+from nnstudio.core.layers.spec import (
+    LayerSpec,
+    Params,
+    PortSpec,
+    Shape,
+    ShapeContext,
+    fmt_shape,
+    need_image,
+)
+from nnstudio.core.params import ParamSpec, params
+
+CATEGORY = "Vision"
+IMAGE_PORT = (PortSpec("in", ranks=(3,)),)
+
+
+def out_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Spatial size after a sliding window: floor((size + 2*padding - kernel) / stride) + 1."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _spatial(name: str, shape: Shape, kernel: int, stride: int, padding: int) -> tuple[int, int]:
+    _c, h, w = need_image(name, shape)
+    oh, ow = out_size(h, kernel, stride, padding), out_size(w, kernel, stride, padding)
+    if oh < 1 or ow < 1:
+        raise ShapeError(
+            f"{name} with kernel {kernel} does not fit an input of {fmt_shape(shape)}: "
+            "use a smaller kernel or more padding."
+        )
+    return oh, ow
+
+
+def _conv_shape(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
+    oh, ow = _spatial("Conv2d", ins[0], p["kernel"], p["stride"], p["padding"])
+    return (p["channels"], oh, ow)
+
+
+def _conv_count(p: Params, ins: Sequence[Shape]) -> int:
+    c_in = ins[0][0]
+    weights = p["channels"] * c_in * p["kernel"] * p["kernel"]
+    return weights + (p["channels"] if p["bias"] else 0)
+
+
+def _conv_build(p: Params, ins: Sequence[Shape]):
+    from torch import nn
+
+    return nn.Conv2d(
+        ins[0][0],
+        p["channels"],
+        kernel_size=p["kernel"],
+        stride=p["stride"],
+        padding=p["padding"],
+        bias=p["bias"],
+    )
+
+
+CONV2D = LayerSpec(
+    name="conv2d",
+    display_name="Conv2d",
+    category=CATEGORY,
+    help="Slides small learned filters over an image; each filter makes one output channel.",
+    shape=_conv_shape,
+    build=_conv_build,
+    param_count=_conv_count,
+    inputs=IMAGE_PORT,
+    params=params(
+        ParamSpec(
+            "channels",
+            "int",
+            8,
+            "How many filters, so how many output channels.",
+            minimum=1,
+            maximum=2048,
+            summary=True,
+        ),
+        ParamSpec(
+            "kernel",
+            "int",
+            3,
+            "Width and height of each filter, in pixels.",
+            minimum=1,
+            maximum=31,
+            summary=True,
+        ),
+        ParamSpec(
+            "stride", "int", 1, "How many pixels the filter moves each time.", minimum=1, maximum=16
+        ),
+        ParamSpec(
+            "padding",
+            "int",
+            1,
+            "Zero pixels added around the border, to keep the size.",
+            minimum=0,
+            maximum=16,
+        ),
+        ParamSpec("bias", "bool", True, "Add a learned offset to each output channel."),
+    ),
+)
+
+
+def _pool_shape(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
+    stride = p["stride"] or p["kernel"]
+    oh, ow = _spatial("MaxPool2d", ins[0], p["kernel"], stride, 0)
+    return (ins[0][0], oh, ow)
+
+
+def _pool_build(p: Params, _ins: Sequence[Shape]):
+    from torch import nn
+
+    return nn.MaxPool2d(kernel_size=p["kernel"], stride=p["stride"] or p["kernel"])
+
+
+MAXPOOL2D = LayerSpec(
+    name="maxpool2d",
+    display_name="MaxPool2d",
+    category=CATEGORY,
+    help="Keeps the largest value in each small window, shrinking the image.",
+    shape=_pool_shape,
+    build=_pool_build,
+    inputs=IMAGE_PORT,
+    params=params(
+        ParamSpec(
+            "kernel",
+            "int",
+            2,
+            "Width and height of each window.",
+            minimum=1,
+            maximum=16,
+            summary=True,
+        ),
+        ParamSpec(
+            "stride",
+            "int",
+            0,
+            "How far the window moves; 0 means as far as its size.",
+            minimum=0,
+            maximum=16,
+            special_value_text="Same as kernel",
+        ),
+    ),
+)
+
+LAYERS = (CONV2D, MAXPOOL2D)

@@ -1,0 +1,137 @@
+"""Loss functions and the tasks they fit, declared once.
+
+The Output node offers only the losses whose `tasks` include its task; the trainer builds
+the loss from here, and code export names it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nnstudio.core.params import ParamSet, ParamSpec, params
+from nnstudio.core.registry import Registry
+
+if TYPE_CHECKING:
+    from torch import nn
+
+TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
+TASK_LABELS: tuple[str, ...] = ("Binary classification", "Multi-class classification", "Regression")
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    name: str
+    display_name: str
+    tasks: tuple[str, ...]
+    help: str
+    build: Callable[[dict[str, Any]], nn.Module]
+    params: ParamSet = field(default_factory=params)
+
+
+LOSSES: Registry[LossSpec] = Registry("loss")
+
+
+def _bce(_p: dict[str, Any]) -> nn.Module:
+    from torch import nn
+
+    return nn.BCEWithLogitsLoss()
+
+
+def _cross_entropy(p: dict[str, Any]) -> nn.Module:
+    from torch import nn
+
+    return nn.CrossEntropyLoss(label_smoothing=float(p.get("label_smoothing", 0.0)))
+
+
+def _mse(_p: dict[str, Any]) -> nn.Module:
+    from torch import nn
+
+    return nn.MSELoss()
+
+
+def _mae(_p: dict[str, Any]) -> nn.Module:
+    from torch import nn
+
+    return nn.L1Loss()
+
+
+def _huber(p: dict[str, Any]) -> nn.Module:
+    from torch import nn
+
+    return nn.HuberLoss(delta=float(p["delta"]))
+
+
+LOSSES.register(
+    LossSpec(
+        "bce",
+        "Binary cross-entropy",
+        ("binary",),
+        "Scores one yes/no output; the network's raw output is squashed by a sigmoid inside the "
+        "loss, so do not add a Sigmoid layer before it.",
+        _bce,
+    )
+)
+LOSSES.register(
+    LossSpec(
+        "cross_entropy",
+        "Cross-entropy",
+        ("multiclass", "binary"),
+        "Scores one output per class; softmax is applied inside the loss, so feed it raw scores.",
+        _cross_entropy,
+        params(
+            ParamSpec(
+                "label_smoothing",
+                "float",
+                0.0,
+                "Moves a little of the target away from the true class, so the network is "
+                "less sure of itself.",
+                minimum=0.0,
+                maximum=0.5,
+                step=0.05,
+            )
+        ),
+    )
+)
+LOSSES.register(
+    LossSpec(
+        "mse",
+        "Mean squared error",
+        ("regression",),
+        "Average of squared differences; large misses cost a lot.",
+        _mse,
+    )
+)
+LOSSES.register(
+    LossSpec(
+        "mae",
+        "Mean absolute error",
+        ("regression",),
+        "Average of absolute differences; less swayed by outliers than squared error.",
+        _mae,
+    )
+)
+LOSSES.register(
+    LossSpec(
+        "huber",
+        "Huber",
+        ("regression",),
+        "Squared error for small misses, absolute error for big ones; delta sets the switch.",
+        _huber,
+        params(
+            ParamSpec(
+                "delta",
+                "float",
+                1.0,
+                "Misses smaller than this are squared, larger ones count linearly.",
+                minimum=1e-4,
+                maximum=100.0,
+            )
+        ),
+    )
+)
+
+
+def losses_for(task: str) -> list[LossSpec]:
+    return [spec for spec in LOSSES if task in spec.tasks]

@@ -1,0 +1,160 @@
+"""Optimizers and their hyperparameters, declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nnstudio.core.errors import ParamError
+from nnstudio.core.params import ParamSet, ParamSpec, params
+from nnstudio.core.registry import Registry
+
+if TYPE_CHECKING:
+    import torch
+
+Build = Callable[[Iterable["torch.nn.Parameter"], float, dict[str, Any]], "torch.optim.Optimizer"]
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    name: str
+    display_name: str
+    help: str
+    params: ParamSet
+    build: Build
+
+
+def _beta(name: str, default: float, help_text: str) -> ParamSpec:
+    return ParamSpec(name, "float", default, help_text, minimum=0.0, maximum=0.9999, step=0.01)
+
+
+BETA1 = _beta("beta1", 0.9, "How much of the past gradient direction is kept (momentum).")
+BETA2 = _beta("beta2", 0.999, "How long the memory of squared gradients is (per-weight step size).")
+EPS = ParamSpec(
+    "eps",
+    "float",
+    1e-8,
+    "A tiny number that keeps the division safe.",
+    minimum=1e-12,
+    maximum=1e-2,
+    log_scale=True,
+    decimals=10,
+)
+MOMENTUM = ParamSpec(
+    "momentum",
+    "float",
+    0.0,
+    "Share of the previous step carried into the next one.",
+    minimum=0.0,
+    maximum=0.999,
+    step=0.05,
+)
+
+
+def _sgd(ps, lr, p):
+    import torch
+
+    if p["nesterov"] and p["momentum"] <= 0:
+        raise ParamError("Nesterov needs momentum above 0: raise momentum or turn Nesterov off.")
+    return torch.optim.SGD(ps, lr=lr, momentum=p["momentum"], nesterov=p["nesterov"])
+
+
+def _adam(ps, lr, p):
+    import torch
+
+    return torch.optim.Adam(ps, lr=lr, betas=(p["beta1"], p["beta2"]), eps=p["eps"])
+
+
+def _adamw(ps, lr, p):
+    import torch
+
+    return torch.optim.AdamW(
+        ps, lr=lr, betas=(p["beta1"], p["beta2"]), eps=p["eps"], weight_decay=p["weight_decay"]
+    )
+
+
+def _rmsprop(ps, lr, p):
+    import torch
+
+    return torch.optim.RMSprop(ps, lr=lr, alpha=p["alpha"], momentum=p["momentum"], eps=p["eps"])
+
+
+def _adagrad(ps, lr, p):
+    import torch
+
+    return torch.optim.Adagrad(ps, lr=lr, eps=p["eps"])
+
+
+OPTIMIZERS: Registry[OptimizerSpec] = Registry("optimizer")
+for _spec in (
+    OptimizerSpec(
+        "sgd",
+        "SGD",
+        "Plain gradient descent: step downhill by the learning rate times the gradient.",
+        params(
+            MOMENTUM,
+            ParamSpec(
+                "nesterov",
+                "bool",
+                False,
+                "Look ahead along the momentum before measuring the gradient.",
+            ),
+        ),
+        _sgd,
+    ),
+    OptimizerSpec(
+        "adam",
+        "Adam",
+        "Momentum plus a per-weight step size from recent gradient sizes; a safe default.",
+        params(BETA1, BETA2, EPS),
+        _adam,
+    ),
+    OptimizerSpec(
+        "adamw",
+        "AdamW",
+        "Adam with weight decay applied directly to the weights rather than through the gradient.",
+        params(
+            BETA1,
+            BETA2,
+            EPS,
+            ParamSpec(
+                "weight_decay",
+                "float",
+                0.01,
+                "How strongly weights shrink toward zero each step (decoupled decay).",
+                minimum=0.0,
+                maximum=1.0,
+                step=0.001,
+            ),
+        ),
+        _adamw,
+    ),
+    OptimizerSpec(
+        "rmsprop",
+        "RMSProp",
+        "Divides each step by a running size of recent gradients, so steep directions slow down.",
+        params(
+            ParamSpec(
+                "alpha",
+                "float",
+                0.99,
+                "How long the memory of squared gradients is.",
+                minimum=0.0,
+                maximum=0.9999,
+                step=0.01,
+            ),
+            MOMENTUM,
+            EPS,
+        ),
+        _rmsprop,
+    ),
+    OptimizerSpec(
+        "adagrad",
+        "AdaGrad",
+        "Each weight's step shrinks as its gradients add up; good for rare features.",
+        params(EPS),
+        _adagrad,
+    ),
+):
+    OPTIMIZERS.register(_spec)

@@ -1,0 +1,190 @@
+"""Ready-made projects: the starting points of File → New from Template and the examples.
+
+Each template is a function that builds a fresh Project, so opening one twice gives two
+independent documents. The bundled example files in resources/examples are these templates
+written to disk (see `write_examples`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nnstudio.core.datasets import DatasetConfig
+from nnstudio.core.graph import Graph
+from nnstudio.core.layout import apply_layout
+from nnstudio.core.project import Project, save_project_json
+from nnstudio.core.registry import Registry
+from nnstudio.core.settings import TrainingSettings
+
+LayerList = Sequence[tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    title: str
+    description: str
+    build: Callable[[], Project]
+
+
+TEMPLATES: Registry[Template] = Registry("template")
+
+
+def chain(graph: Graph, layers: LayerList, start: str | None = None) -> str:
+    """Append layers one after another from node `start`; returns the last node's id."""
+    previous = start
+    for layer_type, params in layers:
+        node = graph.add_node(layer_type, params)
+        if previous is not None:
+            port = node.spec.inputs[0].name
+            graph.connect(previous, "out", node.id, port)
+        previous = node.id
+    assert previous is not None
+    return previous
+
+
+def mlp(hidden: Sequence[int], activation: str, task: str = "binary", loss: str = "bce") -> Graph:
+    """Input → (Linear, activation) per hidden width → Linear → Output."""
+    out_units = 1 if loss == "bce" or task == "regression" else 2
+    layers: list[tuple[str, dict[str, Any]]] = [("input", {})]
+    for width in hidden:
+        layers += [("linear", {"units": width}), (activation, {})]
+    layers += [("linear", {"units": out_units}), ("output", {"task": task, "loss": loss})]
+    graph = Graph()
+    chain(graph, layers)
+    apply_layout(graph)
+    return graph
+
+
+def _settings(**values: Any) -> TrainingSettings:
+    return TrainingSettings(values)
+
+
+def template(name: str, title: str, description: str):
+    def register(build: Callable[[], Project]) -> Callable[[], Project]:
+        def fresh() -> Project:
+            project = build()
+            project.description = description
+            return project
+
+        TEMPLATES.register(Template(name, title, description, fresh))
+        return build
+
+    return register
+
+
+@template(
+    "perceptron",
+    "Perceptron (no hidden layer)",
+    "One Linear layer straight to the output, on XOR. A single straight line cannot split "
+    "XOR, so accuracy stalls near 50-75 %: add a hidden layer to fix it.",
+)
+def perceptron() -> Project:
+    return Project(
+        mlp([], "identity"),
+        DatasetConfig("xor", {"noise": 0.1}),
+        _settings(learning_rate=0.05, batch_size=16, epochs=100),
+        "Perceptron on XOR",
+    )
+
+
+@template(
+    "spiral_mlp",
+    "MLP for the spiral",
+    "Two hidden layers of 16 tanh units untangle the two spiral arms (test accuracy ≥ 95 %).",
+)
+def spiral_mlp() -> Project:
+    return Project(
+        mlp([16, 16], "tanh"),
+        DatasetConfig("spiral"),
+        _settings(optimizer="adam", learning_rate=0.02, batch_size=16, epochs=200),
+        "Spiral MLP",
+    )
+
+
+@template(
+    "xor_mlp",
+    "XOR with one hidden layer",
+    "Four tanh units are enough to solve XOR, which a single neuron cannot.",
+)
+def xor_mlp() -> Project:
+    return Project(
+        mlp([4], "tanh"),
+        DatasetConfig("xor", {"noise": 0.1}),
+        _settings(learning_rate=0.03, batch_size=16, epochs=100),
+        "XOR with a hidden layer",
+    )
+
+
+@template(
+    "circle_mlp",
+    "Circle",
+    "A small ReLU network learns a round boundary around the inner class.",
+)
+def circle_mlp() -> Project:
+    return Project(
+        mlp([8, 8], "relu"),
+        DatasetConfig("circle"),
+        _settings(learning_rate=0.02, batch_size=16, epochs=100, initializer="he_uniform"),
+        "Circle",
+    )
+
+
+@template(
+    "deep_sigmoid",
+    "Deep sigmoid stack (10 layers)",
+    "Ten sigmoid layers: watch the gradient panel, the first layers barely learn because "
+    "their gradients fade on the way back. Try ReLU with He init to compare.",
+)
+def deep_sigmoid() -> Project:
+    return Project(
+        mlp([16] * 10, "sigmoid"),
+        DatasetConfig("circle"),
+        _settings(optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=100),
+        "Deep sigmoid stack",
+    )
+
+
+@template(
+    "residual_mlp",
+    "Residual MLP (skip connection)",
+    "A block whose input is added back to its output: the Add lets signal and gradient "
+    "skip past the block.",
+)
+def residual_mlp() -> Project:
+    graph = Graph()
+    stem = chain(graph, [("input", {}), ("linear", {"units": 16}), ("relu", {})])
+    block = chain(graph, [("linear", {"units": 16}), ("relu", {}), ("linear", {"units": 16})], stem)
+    add = graph.add_node("add")
+    graph.connect(stem, "out", add.id, "a")
+    graph.connect(block, "out", add.id, "b")
+    chain(
+        graph,
+        [("relu", {}), ("linear", {"units": 1}), ("output", {"task": "binary", "loss": "bce"})],
+        add.id,
+    )
+    apply_layout(graph)
+    return Project(
+        graph,
+        DatasetConfig("spiral"),
+        _settings(learning_rate=0.01, batch_size=16, epochs=200, initializer="he_uniform"),
+        "Residual MLP",
+    )
+
+
+EXAMPLES = {"spiral": "spiral_mlp", "xor": "xor_mlp", "circle": "circle_mlp"}
+"""Bundled example file name -> template it is written from."""
+
+
+def write_examples(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file_name, template_name in EXAMPLES.items():
+        path = folder / f"{file_name}.json"
+        project = TEMPLATES.get(template_name).build()
+        save_project_json(project, path)
+        written.append(path)
+    return written

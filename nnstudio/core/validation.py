@@ -1,0 +1,173 @@
+"""Shape inference and validation of a whole graph against its data.
+
+`analyze` walks the graph in topological order, calls each layer's declared shape rule and
+parameter-count rule, and collects every problem with the node it belongs to, so the canvas
+can paint that node red and the problems list can select it. `check_connection` is the
+gatekeeper for a new edge: the structural rules of the graph plus the port's tensor rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from nnstudio.core.errors import GraphError, ShapeError
+from nnstudio.core.graph import Edge, Graph, Node
+from nnstudio.core.layers import Shape, ShapeContext, fmt_shape
+
+Severity = Literal["error", "warning"]
+RANK_NAMES = {1: "flat features", 2: "a sequence", 3: "an image (channels, height, width)"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    node_id: str | None
+    message: str
+    severity: Severity = "error"
+
+
+@dataclass
+class Analysis:
+    """Everything inference learned: shapes, parameter counts and problems."""
+
+    order: list[str] = field(default_factory=list)
+    node_shapes: dict[str, Shape] = field(default_factory=dict)
+    edge_shapes: dict[Edge, Shape] = field(default_factory=dict)
+    param_counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    active: set[str] = field(default_factory=set)
+    """Nodes on a path from the Input to the Output: the ones the compiled model runs."""
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def total_params(self) -> int:
+        return sum(self.param_counts.get(nid, 0) for nid in self.active or self.param_counts)
+
+    def problems_for(self, node_id: str) -> list[Problem]:
+        return [p for p in self.problems if p.node_id == node_id]
+
+
+def _name_node(node: Node, message: str) -> str:
+    """Make a layer's message name the node itself: "Linear needs..." -> "Linear (n3) needs..."."""
+    display = node.spec.display_name
+    if message.startswith(display + " "):
+        return node.label + message[len(display) :]
+    return f"{node.label}: {message}"
+
+
+def _reachable(graph: Graph, starts: list[str], forward: bool) -> set[str]:
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for edge in graph.edges:
+            if forward and edge.src.node == current:
+                todo.append(edge.dst.node)
+            elif not forward and edge.dst.node == current:
+                todo.append(edge.src.node)
+    return seen
+
+
+def analyze(graph: Graph, ctx: ShapeContext) -> Analysis:
+    result = Analysis()
+    problems = result.problems
+    inputs, outputs = graph.nodes_of_role("input"), graph.nodes_of_role("output")
+    if not inputs:
+        problems.append(Problem(None, "The network has no Input: drag one from the palette."))
+    if not outputs:
+        problems.append(Problem(None, "The network has no Output: add one after the last layer."))
+    for extra in inputs[1:]:
+        problems.append(Problem(extra.id, f"{extra.label}: only one Input is allowed; delete it."))
+    for extra in outputs[1:]:
+        problems.append(Problem(extra.id, f"{extra.label}: only one Output is allowed; delete it."))
+    try:
+        result.order = graph.topological_order()
+    except GraphError as exc:
+        problems.append(Problem(exc.node_id, str(exc)))
+        return result
+
+    if inputs and outputs:
+        result.active = _reachable(graph, [inputs[0].id], True) & _reachable(
+            graph, [outputs[0].id], False
+        )
+    for node in graph.nodes.values():
+        if node.id not in result.active and (inputs and outputs):
+            problems.append(
+                Problem(
+                    node.id,
+                    f"{node.label} is not on a path from Input to Output, so training ignores "
+                    "it: connect it or delete it.",
+                    "warning",
+                )
+            )
+
+    for node_id in result.order:
+        node = graph.nodes[node_id]
+        spec = node.spec
+        in_shapes: list[Shape] = []
+        missing = False
+        for port in spec.inputs:
+            edge = graph.edge_into_port(node_id, port.name)
+            if edge is None:
+                missing = True
+                what = "its input" if len(spec.inputs) == 1 else f"input {port.label or port.name}"
+                problems.append(
+                    Problem(
+                        node_id,
+                        f"{node.label} has nothing connected to {what}: connect a layer to it "
+                        "or delete it.",
+                    )
+                )
+            elif edge.src.node in result.node_shapes:
+                in_shapes.append(result.node_shapes[edge.src.node])
+            else:
+                missing = True  # upstream already failed; its own problem says why
+        if missing:
+            continue
+        try:
+            shape = spec.shape(node.params, in_shapes, ctx)
+            count = spec.param_count(node.params, in_shapes)
+        except ShapeError as exc:
+            problems.append(Problem(node_id, _name_node(node, str(exc))))
+            continue
+        result.node_shapes[node_id] = shape
+        result.param_counts[node_id] = count
+        for edge in graph.edges_from(node_id):
+            result.edge_shapes[edge] = shape
+    return result
+
+
+def describe_rank(rank: int) -> str:
+    return RANK_NAMES.get(rank, f"rank-{rank} tensors")
+
+
+def check_connection(graph: Graph, edge: Edge, ctx: ShapeContext) -> None:
+    """Raise GraphError, with a message for the status bar, if `edge` may not be made."""
+    graph.check_connect(edge)
+    dst = graph.node(edge.dst.node)
+    port = dst.spec.input_port(edge.dst.port)
+    if port is None or port.ranks is None:
+        return
+    shape = analyze(graph, ctx).node_shapes.get(edge.src.node)
+    if shape is None or len(shape) in port.ranks:
+        return
+    src = graph.node(edge.src.node)
+    try:
+        # The layer's own rule words the mismatch best ("insert a Flatten before it").
+        dst.spec.shape(dst.params, [shape] * len(dst.spec.inputs), ctx)
+    except ShapeError as exc:
+        raise GraphError(_name_node(dst, str(exc)), dst.id) from None
+    wants = " or ".join(describe_rank(r) for r in port.ranks)
+    raise GraphError(
+        f"{dst.label} takes {wants}, but {src.label} gives {fmt_shape(shape)}.", dst.id
+    )

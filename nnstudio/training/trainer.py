@@ -1,0 +1,285 @@
+"""The training loop: a generator that yields snapshots, obeying a TrainingControl.
+
+The loop itself does the least it can per step: forward, loss, backward, update, and keeping
+the (still on-device) loss tensor. Everything a person looks at, evaluation, gradient norms,
+weight copies and the decision-boundary grid, is computed only on snapshot steps, whose rate
+the caller sets. That keeps instrumented training close to a bare PyTorch loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnstudio.core.compile import GraphModule, compile_graph
+from nnstudio.core.datasets import Dataset
+from nnstudio.core.devices import resolve_device
+from nnstudio.core.errors import GraphError
+from nnstudio.core.graph import Graph
+from nnstudio.core.layers import ShapeContext
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.optimizers import OPTIMIZERS
+from nnstudio.core.settings import TrainingSettings
+from nnstudio.training import probes
+from nnstudio.training.control import TrainingControl
+from nnstudio.training.snapshot import Snapshot, Status
+
+
+@dataclass
+class ProbeOptions:
+    """How often the trainer reports, and what each report carries."""
+
+    snapshot_every_steps: int = 0
+    """Report every N steps; 0 reports by time instead (see `min_interval_s`)."""
+    min_interval_s: float = 1 / 30
+    """With time-based reporting, at most one snapshot per this many seconds."""
+    grad_norms: bool = True
+    weights_every: int = 10
+    """Attach weight copies to every Nth snapshot (0: never)."""
+    boundary_every: int = 3
+    """Attach the decision-boundary grid to every Nth snapshot (0: never)."""
+    boundary_resolution: int = 64
+    eval_max_samples: int = 2048
+    """Train/validation metrics are measured on at most this many samples per split."""
+
+
+def context_for(dataset: Dataset) -> ShapeContext:
+    return ShapeContext(
+        input_shape=tuple(dataset.feature_shape),
+        task=dataset.task,
+        num_classes=dataset.num_classes,
+        target_dim=dataset.target_dim,
+    )
+
+
+class Trainer:
+    """Owns the compiled model, its optimizer and the data on the chosen device."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        dataset: Dataset,
+        settings: TrainingSettings,
+        options: ProbeOptions | None = None,
+        initial_state: dict[str, torch.Tensor] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.options = options or ProbeOptions()
+        self.dataset = dataset
+        self.device = resolve_device(settings["device"])
+        self.model: GraphModule = compile_graph(
+            graph,
+            context_for(dataset),
+            settings["initializer"],
+            settings["init_scale"],
+            settings["seed"],
+        )
+        if initial_state is not None:
+            self.model.load_state_dict(initial_state)
+        self.model.to(self.device)
+        output = graph.nodes_of_role("output")[0]
+        self.task: str = output.params["task"]
+        loss_spec = LOSSES.get(output.params["loss"])
+        self.loss_name = loss_spec.name
+        self.loss_fn: nn.Module = loss_spec.build(output.params)
+        self.class_targets = self.task != "regression" and self.loss_name != "bce"
+
+        self.x_train, self.y_train = self._to_device(dataset.x_train, dataset.y_train)
+        self.x_val, self.y_val = self._to_device(dataset.x_val, dataset.y_val)
+        self.x_test, self.y_test = self._to_device(dataset.x_test, dataset.y_test)
+        self.n_train = int(self.x_train.shape[0])
+        if self.n_train == 0:
+            raise GraphError("The training split is empty: give the training split a share.")
+        batch = settings["batch_size"]
+        self.batch_size = self.n_train if batch <= 0 or batch >= self.n_train else batch
+        self.steps_per_epoch = math.ceil(self.n_train / self.batch_size)
+        self.total_steps = self.steps_per_epoch * settings["epochs"]
+
+        self.layers = self.model.parametric_layers()
+        self.penalized = [p for _nid, m in self.layers for p in m.parameters() if p.dim() > 1]
+        self.optimizer = OPTIMIZERS.get(settings["optimizer"]).build(
+            self.model.parameters(), settings["learning_rate"], settings.optimizer_values()
+        )
+        self._shuffle = torch.Generator().manual_seed(settings["seed"])
+        self._perm: torch.Tensor | None = None
+        self.step_count = 0
+        self._snapshots_made = 0
+        self.grid = probes.boundary_grid(dataset, self.options.boundary_resolution, self.device)
+
+    # -- data -----------------------------------------------------------------------------
+    def _to_device(self, x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        xt = torch.as_tensor(x, dtype=torch.float32)
+        yt = torch.as_tensor(y)
+        if self.task == "regression":
+            yt = yt.to(torch.float32).reshape(len(yt), -1)
+        elif self.loss_name == "bce":
+            yt = yt.to(torch.float32).reshape(-1, 1)
+        else:
+            yt = yt.to(torch.int64).reshape(-1)
+        return xt.to(self.device), yt.to(self.device)
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch for the current step: reshuffled at each epoch start, unless full batch."""
+        if self.batch_size == self.n_train:
+            return self.x_train, self.y_train
+        pos = self.step_count % self.steps_per_epoch
+        if pos == 0 or self._perm is None:
+            self._perm = torch.randperm(self.n_train, generator=self._shuffle).to(self.device)
+        idx = self._perm[pos * self.batch_size : (pos + 1) * self.batch_size]
+        return self.x_train[idx], self.y_train[idx]
+
+    # -- one step -------------------------------------------------------------------------
+    def _train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.loss_fn(self.model(xb), yb)
+        total = loss
+        l1, l2 = self.settings["l1"], self.settings["l2"]
+        if l1 > 0:
+            total = total + l1 * sum(p.abs().sum() for p in self.penalized)
+        if l2 > 0:
+            total = total + l2 * sum(p.pow(2).sum() for p in self.penalized)
+        total.backward()
+        return loss.detach()
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self, control: TrainingControl | None = None) -> Iterator[Snapshot]:
+        """Train until done or stopped, yielding snapshots; ends with a final one."""
+        control = control or TrainingControl()
+        opts = self.options
+        clip = self.settings["clip_norm"]
+        every = opts.snapshot_every_steps
+        interval = opts.min_interval_s
+        pending: list[torch.Tensor] = []
+        last_time = time.perf_counter()
+        last_step = self.step_count
+        paused_reported = False
+        self.model.train()
+        while self.step_count < self.total_steps:
+            if not control.may_step():
+                if control.stop_requested:
+                    yield self._snapshot(pending, "stopped", last_time, last_step)
+                    return
+                if not paused_reported:
+                    yield self._snapshot(pending, "paused", last_time, last_step)
+                    last_time, last_step, pending = time.perf_counter(), self.step_count, []
+                    paused_reported = True
+                control.wait(0.05)
+                continue
+            single = control.paused
+            paused_reported = single
+            if single:
+                due = True
+            elif every > 0:
+                due = self.step_count + 1 - last_step >= every
+            else:
+                due = time.perf_counter() - last_time >= interval
+            xb, yb = self._batch()
+            loss = self._train_step(xb, yb)
+            grads = probes.grad_norms(self.layers) if due and opts.grad_norms else {}
+            if clip > 0:
+                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.optimizer.step()
+            self.step_count += 1
+            pending.append(loss)
+            if not due:
+                continue
+            status: Status = "paused" if single else "running"
+            snap = self._snapshot(pending, status, last_time, last_step)
+            snap.grad_norms = grads
+            yield snap
+            if snap.status == "diverged":
+                return
+            last_time, last_step, pending = time.perf_counter(), self.step_count, []
+        yield self._snapshot(pending, "finished", last_time, last_step)
+
+    def _snapshot(
+        self,
+        pending: list[torch.Tensor],
+        status: Status,
+        since: float,
+        since_step: int,
+    ) -> Snapshot:
+        opts = self.options
+        now = time.perf_counter()
+        losses = (
+            torch.stack(pending).float().cpu().numpy() if pending else np.zeros(0, dtype=np.float32)
+        )
+        snap = Snapshot(
+            step=self.step_count,
+            epoch=self.step_count // self.steps_per_epoch,
+            epoch_fraction=self.step_count / self.total_steps if self.total_steps else 1.0,
+            status=status,
+            step_losses=losses,
+            batch_loss=float(losses.mean()) if len(losses) else float("nan"),
+            learning_rate=float(self.optimizer.param_groups[0]["lr"]),
+            steps_per_second=(self.step_count - since_step) / max(now - since, 1e-9),
+            total_steps=self.total_steps,
+        )
+        bad = np.flatnonzero(~np.isfinite(losses))
+        if len(bad):
+            first = since_step + int(bad[0]) + 1
+            snap.status = "diverged"
+            snap.message = (
+                f"The loss became {losses[bad[0]]} at step {first} "
+                f"(epoch {(first - 1) // self.steps_per_epoch + 1}), so training stopped: "
+                "lower the learning rate (or add gradient clipping) and press Reset."
+            )
+            return snap
+        limit = opts.eval_max_samples
+        snap.train_loss, snap.train_accuracy = self.evaluate_tensors(
+            self.x_train[:limit], self.y_train[:limit]
+        )
+        if len(self.x_val):
+            snap.val_loss, snap.val_accuracy = self.evaluate_tensors(
+                self.x_val[:limit], self.y_val[:limit]
+            )
+        self._snapshots_made += 1
+        final = status in ("finished", "stopped", "paused")
+        if opts.weights_every and (final or self._snapshots_made % opts.weights_every == 1):
+            snap.weights = probes.weight_copies(self.layers)
+        if (
+            self.grid is not None
+            and opts.boundary_every
+            and (final or self._snapshots_made % opts.boundary_every == 1)
+        ):
+            snap.boundary = probes.boundary_values(self)
+        return snap
+
+    # -- evaluation -----------------------------------------------------------------------
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return self.model(x)
+        finally:
+            self.model.train(was_training)
+
+    def evaluate_tensors(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float | None]:
+        """(loss, accuracy) of the current weights; accuracy is None for regression."""
+        if len(x) == 0:
+            return float("nan"), None
+        out = self.predict(x)
+        loss = float(self.loss_fn(out, y))
+        if self.task == "regression":
+            return loss, None
+        if self.loss_name == "bce":
+            correct = ((out > 0).to(y.dtype) == y).float().mean()
+        else:
+            correct = (out.argmax(dim=1) == y).float().mean()
+        return loss, float(correct)
+
+    def evaluate(self, split: str) -> tuple[float, float | None]:
+        """Score one split ("train", "val" or "test"). The test split is scored only on request."""
+        x, y = {
+            "train": (self.x_train, self.y_train),
+            "val": (self.x_val, self.y_val),
+            "test": (self.x_test, self.y_test),
+        }[split]
+        return self.evaluate_tensors(x, y)
