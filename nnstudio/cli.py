@@ -19,10 +19,12 @@ def _fmt_acc(value: float | None) -> str:
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a project headless and print progress, then train/val/test scores."""
     from nnstudio.core.datasets import load_dataset
-    from nnstudio.core.project import load_project_json as load_project
+    from nnstudio.core.history import History
+    from nnstudio.core.project_files import load_project, nnstudio_path_for, save_project
     from nnstudio.training import ProbeOptions, Trainer
 
-    project = load_project(args.project)
+    loaded = load_project(args.project)
+    project = loaded.project
     settings = project.training
     changes = {}
     if args.epochs is not None:
@@ -33,9 +35,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         settings = settings.replace(**changes)
     dataset = load_dataset(project.dataset)
     options = ProbeOptions(min_interval_s=args.report_every, weights_every=0, boundary_every=0)
-    trainer = Trainer(project.graph, dataset, settings, options)
+    resume = loaded.weights is not None and not args.fresh
+    trainer = Trainer(project.graph, dataset, settings, options, loaded.weights if resume else None)
+    history = loaded.history if resume and loaded.history is not None else History()
+    history.begin_run()
+    start = "continuing from its saved weights" if resume else "from fresh weights"
     print(
-        f"Training {args.project} on {trainer.device}: {dataset.name}, "
+        f"Training {args.project} on {trainer.device} ({start}): {dataset.name}, "
         f"{trainer.n_train} training samples, {settings['epochs']} epochs, "
         f"{trainer.total_steps} steps."
     )
@@ -43,6 +49,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     last = None
     for snap in trainer.run():
         last = snap
+        history.append_snapshot(snap)
         print(
             f"epoch {snap.epoch:>5}  step {snap.step:>7}  train loss {snap.train_loss:.4f}  "
             f"val loss {snap.val_loss:.4f}  val acc {_fmt_acc(snap.val_accuracy)}",
@@ -50,12 +57,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         if snap.status == "diverged":
             print(snap.message, file=sys.stderr)
+            if args.save:
+                print("Nothing was saved: the weights are no longer numbers.", file=sys.stderr)
             return 3
     elapsed = time.perf_counter() - started
     print(f"Done in {elapsed:.1f} s ({last.step if last else 0} steps).")
     for split in ("train", "val", "test"):
         loss, acc = trainer.evaluate(split)
         print(f"{split:>5}: loss {loss:.4f}  accuracy {_fmt_acc(acc)}")
+    if args.save:
+        target = nnstudio_path_for(loaded.path)
+        save_project(target, project, trainer.model.state_dict(), history)
+        if target != loaded.path:
+            print(
+                f"Saved the project with its weights and history to {target} ({loaded.path} "
+                "is unchanged: plain JSON projects cannot hold weights)."
+            )
+        else:
+            print(f"Saved the weights and history into {target}.")
     return 0
 
 
@@ -75,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("project", help="a .nnstudio or .json project file")
     train.add_argument("--epochs", type=int, help="override the project's epoch count")
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    train.add_argument(
+        "--save",
+        action="store_true",
+        help="write the trained weights and the curves back into the project "
+        "(a .json project is saved as a .nnstudio file beside it)",
+    )
+    train.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from new random weights even if the project holds trained ones",
+    )
     train.add_argument(
         "--report-every",
         type=float,

@@ -15,10 +15,7 @@ from nnstudio.core.errors import GraphError
 from nnstudio.core.graph import Graph
 from nnstudio.core.initializers import apply_initializer
 from nnstudio.core.layers import ShapeContext
-from nnstudio.core.validation import Analysis, analyze
-
-MAX_PARAMETERS = 200_000_000
-"""Refuse to allocate more than this: a typo (or a hostile file) must not eat all memory."""
+from nnstudio.core.validation import MAX_PARAMETERS, Analysis, analyze
 
 
 @dataclass(frozen=True)

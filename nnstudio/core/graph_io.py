@@ -56,7 +56,10 @@ def graph_from_dict(data: Any) -> Graph:
             isinstance(pos, list)
             and len(pos) == 2
             and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and abs(v) <= 1e308  # before isfinite, which overflows on huge integers
+                and math.isfinite(v)
                 for v in pos
             ),
             f"{where}'s 'pos' must be two numbers.",

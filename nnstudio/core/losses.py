@@ -28,6 +28,12 @@ class LossSpec:
     help: str
     build: Callable[[dict[str, Any]], nn.Module]
     params: ParamSet = field(default_factory=params)
+    per_class: bool = False
+    """Wants one output per class (even for a binary task) and integer class targets."""
+    wants_before: tuple[str, str] | None = None
+    """(layer name, why): the layer this loss expects right before the Output."""
+    clashes: tuple[tuple[str, str], ...] = ()
+    """(layer name, why) pairs: layers that must not come right before the Output."""
 
 
 LOSSES: Registry[LossSpec] = Registry("loss")
@@ -43,6 +49,12 @@ def _cross_entropy(p: dict[str, Any]) -> nn.Module:
     from torch import nn
 
     return nn.CrossEntropyLoss(label_smoothing=float(p.get("label_smoothing", 0.0)))
+
+
+def _nll(_p: dict[str, Any]) -> nn.Module:
+    from torch import nn
+
+    return nn.NLLLoss()
 
 
 def _mse(_p: dict[str, Any]) -> nn.Module:
@@ -71,6 +83,13 @@ LOSSES.register(
         "Scores one yes/no output; the network's raw output is squashed by a sigmoid inside the "
         "loss, so do not add a Sigmoid layer before it.",
         _bce,
+        clashes=(
+            (
+                "sigmoid",
+                "applies the sigmoid twice, since the loss has its own: remove the Sigmoid "
+                "layer and feed the loss raw scores",
+            ),
+        ),
     )
 )
 LOSSES.register(
@@ -91,6 +110,33 @@ LOSSES.register(
                 maximum=0.5,
                 step=0.05,
             )
+        ),
+        per_class=True,
+        clashes=(
+            (
+                "softmax",
+                "applies the softmax twice, since the loss has its own: remove the Softmax "
+                "layer and feed the loss raw scores",
+            ),
+        ),
+    )
+)
+LOSSES.register(
+    LossSpec(
+        "nll",
+        "Negative log-likelihood (NLL)",
+        ("multiclass", "binary"),
+        "Scores one log-probability per class: minus the log-probability of the true class. "
+        "It does no softmax itself, so put a LogSoftmax right before the Output.",
+        _nll,
+        per_class=True,
+        wants_before=("log_softmax", "expects log-probabilities"),
+        clashes=(
+            (
+                "softmax",
+                "gets probabilities, not the log-probabilities it expects: use a LogSoftmax "
+                "instead",
+            ),
         ),
     )
 )
@@ -135,3 +181,23 @@ LOSSES.register(
 
 def losses_for(task: str) -> list[LossSpec]:
     return [spec for spec in LOSSES if task in spec.tasks]
+
+
+def loss_input_warning(
+    loss: str, before: str | None, display: Callable[[str], str] = str
+) -> str | None:
+    """Why layer type `before`, right before an Output scored by `loss`, is likely a mistake.
+
+    `display` turns a layer type name into its display name (the catalog knows them).
+    """
+    if loss not in LOSSES:
+        return None
+    spec = LOSSES.get(loss)
+    for layer, why in spec.clashes:
+        if before == layer:
+            return f"{spec.display_name} after a {display(layer)} {why}."
+    if spec.wants_before is not None:
+        layer, why = spec.wants_before
+        if before != layer:
+            return f"{spec.display_name} {why}: put a {display(layer)} right before the Output."
+    return None

@@ -76,7 +76,8 @@ class ParamSpec:
                     raise ParamError(f"{label} must be a whole number, not {value}.")
                 value = int(value)
         else:
-            value = float(value)
+            # float() of a huge integer overflows; treat it as the infinity it amounts to.
+            value = float(value) if abs(value) <= 1e308 else (math.inf if value > 0 else -math.inf)
             if not math.isfinite(value):
                 raise ParamError(f"{label} must be a finite number, not {value}.")
         if self.minimum is not None and value < self.minimum:

@@ -21,7 +21,8 @@ from nnstudio.core.graph import Graph
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.settings import TrainingSettings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 1: a bare JSON file. Version 2: a `.nnstudio` zip (see docs/file-format.md)."""
 MAX_JSON_BYTES = 16 * 1024 * 1024
 
 
@@ -35,7 +36,7 @@ class Project:
 
     def shape_context(self) -> ShapeContext:
         """What the shape rules need to know about the data, without generating it."""
-        from nnstudio.core.datasets import dataset_info
+        from nnstudio.core.datasets.info import dataset_info
 
         return dataset_info(self.dataset)
 
@@ -53,18 +54,10 @@ def project_to_dict(project: Project) -> dict[str, Any]:
 
 
 def project_from_dict(data: Any) -> Project:
-    if not isinstance(data, dict):
-        raise ProjectFileError("The project is not a JSON object.")
-    version = data.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ProjectFileError("The project has no whole-number 'format_version'.")
-    if version > FORMAT_VERSION:
-        raise ProjectFileError(
-            f"This project was saved in format version {version} by a newer NN Studio; "
-            f"this one reads up to version {FORMAT_VERSION}. Update NN Studio to open it."
-        )
-    if version < 1:
-        raise ProjectFileError(f"Format version {version} does not exist.")
+    """Read a project document of any known version: migrate it forward, then check it all."""
+    from nnstudio.core.migrations import migrate
+
+    data = migrate(data)
     for key in ("graph", "dataset", "training"):
         if key not in data:
             raise ProjectFileError(f"The project has no '{key}' section.")

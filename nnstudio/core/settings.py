@@ -14,6 +14,7 @@ from nnstudio.core.errors import ParamError
 from nnstudio.core.initializers import INITIALIZERS
 from nnstudio.core.optimizers import OPTIMIZERS
 from nnstudio.core.params import ParamSpec, params
+from nnstudio.core.schedules import SCHEDULE_PARAMS, SCHEDULES
 
 TRAINING_PARAMS = params(
     ParamSpec(
@@ -34,6 +35,17 @@ TRAINING_PARAMS = params(
         log_scale=True,
         decimals=6,
     ),
+    ParamSpec(
+        "lr_schedule",
+        "choice",
+        "constant",
+        "How the learning rate changes over the run; the learning-rate panel draws the curve "
+        "before training starts.",
+        label="LR schedule",
+        choices=tuple(SCHEDULES.names()),
+        choice_labels=tuple(s.display_name for s in SCHEDULES),
+    ),
+    *SCHEDULE_PARAMS,
     ParamSpec(
         "batch_size",
         "int",
@@ -82,6 +94,25 @@ TRAINING_PARAMS = params(
         minimum=0.0,
         maximum=1000.0,
         special_value_text="Off",
+    ),
+    ParamSpec(
+        "patience",
+        "int",
+        0,
+        "Early stopping: end training when the validation loss has not improved for this "
+        "many epochs in a row. Needs a validation split; 0 turns it off.",
+        label="Early stopping patience",
+        minimum=0,
+        maximum=1_000_000,
+        special_value_text="Off",
+    ),
+    ParamSpec(
+        "restore_best",
+        "bool",
+        True,
+        "With early stopping on, end with the weights from the epoch whose validation loss "
+        "was lowest, not the last ones.",
+        label="Restore best weights",
     ),
     ParamSpec(
         "initializer",

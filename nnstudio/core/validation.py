@@ -13,10 +13,15 @@ from typing import Literal
 
 from nnstudio.core.errors import GraphError, ShapeError
 from nnstudio.core.graph import Edge, Graph, Node
-from nnstudio.core.layers import Shape, ShapeContext, fmt_shape
+from nnstudio.core.layers import LAYERS, Shape, ShapeContext, fmt_shape
+from nnstudio.core.losses import loss_input_warning
 
 Severity = Literal["error", "warning"]
 RANK_NAMES = {1: "flat features", 2: "a sequence", 3: "an image (channels, height, width)"}
+MAX_PARAMETERS = 200_000_000
+"""Refuse to allocate more than this: a typo (or a hostile file) must not eat all memory.
+
+It lives here, beside the parameter counts, so the file loader can check it without torch."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,22 @@ def analyze(graph: Graph, ctx: ShapeContext) -> Analysis:
         result.param_counts[node_id] = count
         for edge in graph.edges_from(node_id):
             result.edge_shapes[edge] = shape
+    _check_loss_input(graph, outputs[:1], problems)
     return result
+
+
+def _check_loss_input(graph: Graph, outputs: list[Node], problems: list[Problem]) -> None:
+    """Warn when the layer before the Output clashes with its loss (a softmax applied twice)."""
+    for output in outputs:
+        edges = graph.edges_into(output.id)
+        if not edges:
+            continue
+        before = graph.nodes[edges[0].src.node].spec.name
+        message = loss_input_warning(
+            output.params["loss"], before, lambda name: LAYERS.get(name).display_name
+        )
+        if message:
+            problems.append(Problem(output.id, f"{output.label}: {message}", "warning"))
 
 
 def describe_rank(rank: int) -> str:

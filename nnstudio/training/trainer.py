@@ -166,7 +166,10 @@ class Trainer:
                     yield self._snapshot(pending, "stopped", last_time, last_step)
                     return
                 if not paused_reported:
-                    yield self._snapshot(pending, "paused", last_time, last_step)
+                    snap = self._snapshot(pending, "paused", last_time, last_step)
+                    yield snap
+                    if snap.status == "diverged":
+                        return
                     last_time, last_step, pending = time.perf_counter(), self.step_count, []
                     paused_reported = True
                 control.wait(0.05)
@@ -190,10 +193,12 @@ class Trainer:
             if not due:
                 continue
             status: Status = "paused" if single else "running"
+            if not single and self.step_count >= self.total_steps:
+                status = "finished"  # the last step's report is the final one, not a duplicate
             snap = self._snapshot(pending, status, last_time, last_step)
             snap.grad_norms = grads
             yield snap
-            if snap.status == "diverged":
+            if snap.status in ("diverged", "finished"):
                 return
             last_time, last_step, pending = time.perf_counter(), self.step_count, []
         yield self._snapshot(pending, "finished", last_time, last_step)
@@ -241,12 +246,12 @@ class Trainer:
             )
         self._snapshots_made += 1
         final = status in ("finished", "stopped", "paused")
-        if opts.weights_every and (final or self._snapshots_made % opts.weights_every == 1):
+        if opts.weights_every and (final or (self._snapshots_made - 1) % opts.weights_every == 0):
             snap.weights = probes.weight_copies(self.layers)
         if (
             self.grid is not None
             and opts.boundary_every
-            and (final or self._snapshots_made % opts.boundary_every == 1)
+            and (final or (self._snapshots_made - 1) % opts.boundary_every == 0)
         ):
             snap.boundary = probes.boundary_values(self)
         return snap

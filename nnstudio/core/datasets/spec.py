@@ -55,7 +55,7 @@ def check_ratios(train: Any, val: Any, test: Any) -> tuple[float, float, float]:
     for label, value in (("Train", train), ("Validation", val), ("Test", test)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise DatasetError(f"{label} fraction must be a number, not {value!r}.")
-        value = float(value)
+        value = float(value) if abs(value) <= 1e308 else math.inf  # huge ints overflow float()
         if not math.isfinite(value) or value < 0 or value > 1:
             raise DatasetError(f"{label} fraction must be between 0 and 1, not {value}.")
         result.append(value)

@@ -6,7 +6,17 @@ module's `LAYERS`; the palette, inspector, validation, compiler and file format 
 
 from __future__ import annotations
 
-from nnstudio.core.layers import activations, basic, merge, vision
+from nnstudio.core.layers import (
+    activations,
+    attention,
+    basic,
+    gated,
+    merge,
+    norm,
+    sequence,
+    shaping,
+    vision,
+)
 from nnstudio.core.layers.spec import (
     LayerSpec,
     PortSpec,
@@ -18,7 +28,7 @@ from nnstudio.core.registry import Registry
 
 LAYERS: Registry[LayerSpec] = Registry("layer type")
 
-for _module in (basic, activations, vision, merge):
+for _module in (basic, shaping, activations, gated, norm, vision, sequence, attention, merge):
     for _spec in _module.LAYERS:
         LAYERS.register(_spec)
 
@@ -26,8 +36,11 @@ CATEGORY_ORDER = (
     "Inputs & shaping",
     "Dense",
     "Activations",
+    "Gated",
     "Regularization",
     "Vision",
+    "Sequence",
+    "Attention",
     "Topology",
     "Output",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nnstudio.core.layers.spec import LayerSpec, Params, Shape, single
+from nnstudio.core.layers.spec import LayerSpec, Params, Shape, ShapeContext, single
 from nnstudio.core.params import ParamSet, ParamSpec, params
 
 CATEGORY = "Activations"
@@ -100,4 +100,101 @@ IDENTITY = activation(
     "Identity",
 )
 
-LAYERS = (RELU, LEAKY_RELU, SIGMOID, TANH, GELU, SILU, SOFTMAX, IDENTITY)
+SOFTPLUS = activation(
+    "softplus",
+    "Softplus",
+    "A smooth ReLU that never quite reaches zero: log(1 + e^(beta·x)) / beta. Its output is "
+    "always positive.",
+    "Softplus",
+    params(
+        ParamSpec(
+            "beta",
+            "float",
+            1.0,
+            "How sharp the bend is: larger values look more like a plain ReLU.",
+            minimum=0.1,
+            maximum=50.0,
+            step=0.5,
+            summary=True,
+        )
+    ),
+    {"beta": "beta"},
+)
+LOG_SOFTMAX = activation(
+    "log_softmax",
+    "LogSoftmax",
+    "The logarithm of Softmax, computed in one numerically safe step. Put it before an "
+    "Output that uses the NLL loss, which expects log-probabilities.",
+    "LogSoftmax",
+    fixed={"dim": 1},
+)
+
+
+def _prelu_features(shape: Shape) -> int:
+    """The axis a per-feature slope runs along: channels for images, features otherwise."""
+    return shape[-1] if len(shape) == 2 else shape[0]
+
+
+def _prelu_count(p: Params, ins: Sequence[Shape]) -> int:
+    return _prelu_features(ins[0]) if p["per_feature"] else 1
+
+
+def _prelu_build(p: Params, ins: Sequence[Shape]):
+    from torch import nn
+
+    shape = ins[0]
+    if not p["per_feature"]:
+        return nn.PReLU(1, init=p["init"])
+    if len(shape) == 2:
+        from nnstudio.core.modules import LastAxisPReLU
+
+        return LastAxisPReLU(shape[-1], p["init"])
+    return nn.PReLU(shape[0], init=p["init"])
+
+
+def _same_shape(_p: Params, ins: Sequence[Shape], _c: ShapeContext) -> Shape:
+    return single(ins)
+
+
+PRELU = LayerSpec(
+    name="prelu",
+    display_name="PReLU",
+    category=CATEGORY,
+    help="A Leaky ReLU whose negative slope is learned during training instead of fixed.",
+    shape=_same_shape,
+    build=_prelu_build,
+    param_count=_prelu_count,
+    params=params(
+        ParamSpec(
+            "per_feature",
+            "bool",
+            False,
+            "Learn one slope per feature (or image channel) instead of one shared slope.",
+            label="Slope per feature",
+        ),
+        ParamSpec(
+            "init",
+            "float",
+            0.25,
+            "The negative slope the layer starts from before training adjusts it.",
+            label="Initial slope",
+            minimum=0.0,
+            maximum=1.0,
+            step=0.05,
+        ),
+    ),
+)
+
+LAYERS = (
+    RELU,
+    LEAKY_RELU,
+    PRELU,
+    SIGMOID,
+    TANH,
+    GELU,
+    SILU,
+    SOFTPLUS,
+    SOFTMAX,
+    LOG_SOFTMAX,
+    IDENTITY,
+)

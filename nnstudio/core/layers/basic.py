@@ -57,7 +57,7 @@ def _expected_output(p: Params, ctx: ShapeContext) -> int:
         allowed = ", ".join(s.display_name for s in LOSSES if task in s.tasks)
         raise ShapeError(f"That loss does not fit the task: choose one of {allowed}.")
     if task == "binary":
-        return 2 if loss == "cross_entropy" else 1
+        return 2 if LOSSES.get(loss).per_class else 1
     if task == "multiclass":
         return ctx.num_classes
     return ctx.target_dim
@@ -102,7 +102,8 @@ OUTPUT = LayerSpec(
                 "loss",
                 "choice",
                 "bce",
-                "How wrong answers are scored while training.",
+                "How wrong answers are scored while training. NLL expects log-probabilities, "
+                "so put a LogSoftmax right before the Output when you choose it.",
                 choices=tuple(LOSSES.names()),
                 choice_labels=tuple(s.display_name for s in LOSSES),
             ),
@@ -204,7 +205,8 @@ DROPOUT = LayerSpec(
 def _batchnorm_shape(_p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
     if len(ins[0]) not in (1, 3):
         raise ShapeError(
-            f"BatchNorm works on flat features or images but gets {fmt_shape(ins[0])}."
+            f"BatchNorm works on flat features or images but gets {fmt_shape(ins[0])}: "
+            "use a LayerNorm for sequences."
         )
     return ins[0]
 

@@ -104,46 +104,89 @@ CONV2D = LayerSpec(
 )
 
 
-def _pool_shape(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
-    stride = p["stride"] or p["kernel"]
-    oh, ow = _spatial("MaxPool2d", ins[0], p["kernel"], stride, 0)
-    return (ins[0][0], oh, ow)
+def _pool_shape(name: str):
+    def rule(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
+        stride = p["stride"] or p["kernel"]
+        oh, ow = _spatial(name, ins[0], p["kernel"], stride, 0)
+        return (ins[0][0], oh, ow)
+
+    return rule
 
 
-def _pool_build(p: Params, _ins: Sequence[Shape]):
-    from torch import nn
+def _pool_build(torch_name: str):
+    def build(p: Params, _ins: Sequence[Shape]):
+        from torch import nn
 
-    return nn.MaxPool2d(kernel_size=p["kernel"], stride=p["stride"] or p["kernel"])
+        cls = getattr(nn, torch_name)
+        return cls(kernel_size=p["kernel"], stride=p["stride"] or p["kernel"])
 
+    return build
+
+
+POOL_PARAMS = params(
+    ParamSpec(
+        "kernel",
+        "int",
+        2,
+        "Width and height of each window.",
+        minimum=1,
+        maximum=16,
+        summary=True,
+    ),
+    ParamSpec(
+        "stride",
+        "int",
+        0,
+        "How far the window moves; 0 means as far as its size.",
+        minimum=0,
+        maximum=16,
+        special_value_text="Same as kernel",
+    ),
+)
 
 MAXPOOL2D = LayerSpec(
     name="maxpool2d",
     display_name="MaxPool2d",
     category=CATEGORY,
     help="Keeps the largest value in each small window, shrinking the image.",
-    shape=_pool_shape,
-    build=_pool_build,
+    shape=_pool_shape("MaxPool2d"),
+    build=_pool_build("MaxPool2d"),
     inputs=IMAGE_PORT,
-    params=params(
-        ParamSpec(
-            "kernel",
-            "int",
-            2,
-            "Width and height of each window.",
-            minimum=1,
-            maximum=16,
-            summary=True,
-        ),
-        ParamSpec(
-            "stride",
-            "int",
-            0,
-            "How far the window moves; 0 means as far as its size.",
-            minimum=0,
-            maximum=16,
-            special_value_text="Same as kernel",
-        ),
-    ),
+    params=POOL_PARAMS,
 )
 
-LAYERS = (CONV2D, MAXPOOL2D)
+AVGPOOL2D = LayerSpec(
+    name="avgpool2d",
+    display_name="AvgPool2d",
+    category=CATEGORY,
+    help="Replaces each small window by the mean of its values, shrinking the image smoothly.",
+    shape=_pool_shape("AvgPool2d"),
+    build=_pool_build("AvgPool2d"),
+    inputs=IMAGE_PORT,
+    params=POOL_PARAMS,
+)
+
+
+def _global_pool_shape(_p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
+    c, _h, _w = need_image("Global average pool", ins[0])
+    return (c,)
+
+
+def _global_pool_build(_p: Params, _ins: Sequence[Shape]):
+    from nnstudio.core.modules import GlobalAvgPool
+
+    return GlobalAvgPool()
+
+
+GLOBAL_AVGPOOL = LayerSpec(
+    name="global_avgpool",
+    display_name="Global average pool",
+    category=CATEGORY,
+    help="Averages each channel over the whole image, leaving one number per channel. "
+    "A light replacement for Flatten at the end of a convolutional network.",
+    shape=_global_pool_shape,
+    build=_global_pool_build,
+    inputs=IMAGE_PORT,
+)
+
+LAYERS = (CONV2D, MAXPOOL2D, AVGPOOL2D, GLOBAL_AVGPOOL)

@@ -1,0 +1,95 @@
+"""How a connection is drawn: a curve from an output port to an input port, with its shape."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
+
+from nnstudio.core.graph import Edge
+from nnstudio.ui import theme
+
+LABEL_PX = 14
+EDGE_COLOR = "#94A3B8"
+
+
+def curve(start: QPointF, end: QPointF) -> QPainterPath:
+    """A horizontal S-curve, the usual look of a node editor's wires."""
+    path = QPainterPath(start)
+    reach = max(abs(end.x() - start.x()) * 0.5, 40.0)
+    path.cubicTo(start + QPointF(reach, 0), end - QPointF(reach, 0), end)
+    return path
+
+
+class EdgeItem(QGraphicsPathItem):
+    def __init__(self, edge: Edge) -> None:
+        super().__init__()
+        self.edge = edge
+        self.label = ""
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(0)
+        self.setAcceptHoverEvents(True)
+        self._font = QFont()
+        self._font.setPixelSize(LABEL_PX)
+        self._label_rect = QRectF()
+
+    def set_ends(self, start: QPointF, end: QPointF) -> None:
+        self.prepareGeometryChange()
+        path = curve(start, end)
+        self.setPath(path)
+        self._place_label()
+
+    def set_label(self, text: str) -> None:
+        if text != self.label:
+            self.prepareGeometryChange()
+            self.label = text
+            self._place_label()
+            self.update()
+
+    def _place_label(self) -> None:
+        if not self.label:
+            self._label_rect = QRectF()
+            return
+        metrics = QFontMetricsF(self._font)
+        width = metrics.horizontalAdvance(self.label) + 10
+        height = metrics.height() + 2
+        mid = self.path().pointAtPercent(0.5)
+        self._label_rect = QRectF(mid.x() - width / 2, mid.y() - height / 2, width, height)
+
+    def boundingRect(self) -> QRectF:
+        return super().boundingRect().adjusted(-4, -4, 4, 4).united(self._label_rect)
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)
+        path = stroker.createStroke(self.path())
+        if not self._label_rect.isNull():
+            path.addRect(self._label_rect)
+        return path
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = self.isSelected()
+        color = QColor(theme.ACCENT if selected else EDGE_COLOR)
+        painter.setPen(
+            QPen(color, 2.6 if selected else 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        )
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path())
+        if self.label:
+            painter.setPen(QPen(color, 1.0))
+            painter.setBrush(QColor(theme.BASE))
+            painter.drawRoundedRect(self._label_rect, 6, 6)
+            painter.setFont(self._font)
+            painter.setPen(QColor(theme.ACCENT if selected else "#475569"))
+            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.label)

@@ -1,0 +1,1 @@
+"""The live training panels (pyqtgraph): loss, decision boundary, gradients, weights, LR."""

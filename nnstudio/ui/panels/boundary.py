@@ -1,0 +1,114 @@
+"""The decision boundary: the model's output as an image under the data points.
+
+Train points are filled, test points hollow. For regression the image is the predicted
+surface. Data that is not 2D gets a message instead of an empty plot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QVBoxLayout
+
+from nnstudio.ui.panels.base import Panel
+from nnstudio.ui.panels.colormaps import CLASS_COLORS, diverging, sequential
+
+NOT_2D = (
+    "The decision boundary is drawn for 2D data only.\n"
+    "This dataset has {n} input features, so there is no plane to draw it on."
+)
+
+
+class BoundaryPanel(Panel):
+    title = "Decision boundary"
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self.body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.plot_widget = pg.PlotWidget(self.body)
+        self.plot_widget.setObjectName("boundary_plot")
+        layout.addWidget(self.plot_widget)
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setAspectLocked(True)
+        self.plot.setLabel("bottom", "x1")
+        self.plot.setLabel("left", "x2")
+        self.image = pg.ImageItem()
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=6, pxMode=True)
+        self.test_points = pg.ScatterPlotItem(size=7, pxMode=True)
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.test_points)
+        self.colorbar = pg.ColorBarItem(
+            values=(0, 1), colorMap=diverging(), interactive=False, width=12, label="P(class 1)"
+        )
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.regression = False
+        self.last_values: np.ndarray | None = None
+        self.show_message("Press Train to see how the network splits the plane.")
+
+    def clear(self) -> None:
+        self.image.clear()
+        self.last_values = None
+
+    def prepare(self, run) -> None:
+        data = run.dataset
+        if data.points_train is None:
+            self.show_message(NOT_2D.format(n=int(np.prod(data.feature_shape))))
+            return
+        self.show_body()
+        xmin, xmax, ymin, ymax = data.bounds()
+        self.plot.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self.regression = data.task == "regression"
+        if self.regression:
+            self.colorbar.setColorMap(sequential())
+            self._points_regression(data)
+        else:
+            self.colorbar.setColorMap(diverging())
+            self.colorbar.setLevels((0.0, 1.0))
+            self._points_classes(data)
+
+    def _points_classes(self, data) -> None:
+        brushes = [pg.mkBrush(c) for c in CLASS_COLORS]
+        pens = [pg.mkPen(c, width=1.5) for c in CLASS_COLORS]
+        y_train = data.y_train.astype(int) % 2
+        y_test = data.y_test.astype(int) % 2
+        self.train_points.setData(
+            pos=data.points_train,
+            brush=[brushes[c] for c in y_train],
+            pen=pg.mkPen("w", width=0.8),
+        )
+        self.test_points.setData(
+            pos=data.points_test, brush=pg.mkBrush(None), pen=[pens[c] for c in y_test]
+        )
+
+    def _points_regression(self, data) -> None:
+        cmap = sequential()
+        values = data.y_train.reshape(-1)
+        lo, hi = float(values.min()), float(values.max())
+        span = hi - lo or 1.0
+        self.train_points.setData(
+            pos=data.points_train,
+            brush=[pg.mkBrush(cmap.map((v - lo) / span, mode="qcolor")) for v in values],
+            pen=pg.mkPen("w", width=0.8),
+        )
+        self.test_points.setData(pos=data.points_test, brush=pg.mkBrush(None), pen=pg.mkPen("#333"))
+
+    def update_snapshot(self, snap) -> None:
+        boundary = snap.boundary
+        if boundary is None:
+            return
+        self.last_values = boundary.values
+        if not self.isVisible():
+            return
+        xmin, xmax, ymin, ymax = boundary.extent
+        if self.regression:
+            lo, hi = float(np.nanmin(boundary.values)), float(np.nanmax(boundary.values))
+            levels = (lo, hi if hi > lo else lo + 1e-6)
+            self.colorbar.setLevels(levels)
+        else:
+            levels = (0.0, 1.0)
+        self.image.setImage(boundary.values, autoLevels=False, levels=levels)
+        self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))

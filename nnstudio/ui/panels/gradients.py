@@ -1,0 +1,109 @@
+"""Per-layer gradient magnitudes: bars for now, a layer × time heatmap for the history.
+
+Both use log10 of the norm, so a gradient a thousand times smaller is three steps down, and
+vanishing (the first layers fade) or exploding (they blow up) gradients show at a glance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QVBoxLayout
+
+from nnstudio.ui.panels.base import Panel
+from nnstudio.ui.panels.colormaps import sequential
+
+HISTORY_COLUMNS = 300
+FLOOR = 1e-12
+
+
+class GradientPanel(Panel):
+    title = "Gradient magnitudes"
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self.body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.graphics = pg.GraphicsLayoutWidget(self.body)
+        self.graphics.setObjectName("gradient_plot")
+        layout.addWidget(self.graphics)
+        self.bar_plot = self.graphics.addPlot(row=0, col=0)
+        self.bar_plot.setLabel("left", "log₁₀ ‖grad‖")
+        self.bar_plot.showGrid(y=True, alpha=0.2)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#0877bd")
+        self.bar_plot.addItem(self.bars)
+        self.heat_plot = self.graphics.addPlot(row=1, col=0)
+        self.heat_plot.setLabel("bottom", "time (snapshots, oldest → newest)")
+        self.heat_plot.setLabel("left", "layer")
+        self.heat_plot.invertY(True)
+        self.heatmap = pg.ImageItem()
+        self.heat_plot.addItem(self.heatmap)
+        self.colorbar = pg.ColorBarItem(
+            values=(-6, 0), colorMap=sequential(), interactive=False, width=12, label="log₁₀"
+        )
+        self.colorbar.setImageItem(self.heatmap, insert_in=self.heat_plot)
+        self.layer_ids: list[str] = []
+        self.labels: dict[str, str] = {}
+        self.history = np.full((0, 0), np.nan, dtype=np.float32)
+        self.columns = 0
+        self.latest: np.ndarray | None = None
+
+    def clear(self) -> None:
+        self.history = np.full((len(self.layer_ids), HISTORY_COLUMNS), np.nan, dtype=np.float32)
+        self.columns = 0
+        self.latest = None
+        self.bars.setOpts(x=[], height=[])
+        self.heatmap.clear()
+
+    def prepare(self, run) -> None:
+        self.layer_ids = [node_id for node_id, _label in run.layers]
+        self.labels = dict(run.layers)
+        ticks = [(i, self._short(self.labels[n])) for i, n in enumerate(self.layer_ids)]
+        self.bar_plot.getAxis("bottom").setTicks([ticks])
+        rows = [(i + 0.5, node_id) for i, node_id in enumerate(self.layer_ids)]
+        self.heat_plot.getAxis("left").setTicks([rows])
+        if self.history.shape[0] != len(self.layer_ids):
+            self.clear()
+
+    @staticmethod
+    def _short(label: str) -> str:
+        return label.replace(" (", "\n(")
+
+    def update_snapshot(self, snap) -> None:
+        if not snap.grad_norms or not self.layer_ids:
+            return
+        values = np.array(
+            [snap.grad_norms.get(n, np.nan) for n in self.layer_ids], dtype=np.float64
+        )
+        logs = np.log10(np.maximum(values, FLOOR)).astype(np.float32)
+        logs[~np.isfinite(values)] = np.nan
+        self.latest = logs
+        if self.columns == HISTORY_COLUMNS:
+            # Keep the whole run in view: halve the history's time resolution when full.
+            half = self.history[:, 1::2]
+            self.history[:, : half.shape[1]] = half
+            self.history[:, half.shape[1] :] = np.nan
+            self.columns = half.shape[1]
+        self.history[:, self.columns] = logs
+        self.columns += 1
+        if self.isVisible():
+            self.redraw()
+
+    def redraw(self) -> None:
+        if self.latest is None:
+            return
+        finite = np.nan_to_num(self.latest, nan=np.log10(FLOOR))
+        self.bars.setOpts(x=np.arange(len(finite)), height=finite, width=0.7)
+        shown = self.history[:, : self.columns]
+        valid = shown[np.isfinite(shown)]
+        if valid.size:
+            lo, hi = float(valid.min()), float(valid.max())
+            levels = (lo, hi if hi > lo else lo + 1.0)
+            self.colorbar.setLevels(levels)
+            self.heatmap.setImage(np.nan_to_num(shown, nan=lo), autoLevels=False, levels=levels)
+            self.heatmap.setRect(QRectF(0, 0, self.columns, len(self.layer_ids)))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.redraw()

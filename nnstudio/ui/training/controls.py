@@ -1,0 +1,205 @@
+"""The Train / Pause / Step / Stop / Reset actions and the progress readout.
+
+Editing is locked while a run is active (the window greys out the editor and says so in the
+status bar): a network that changes under a running trainer would make the curves lie.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QWidget
+
+from nnstudio.core.project import Project
+from nnstudio.ui.training.controller import IDLE, PAUSED, RUNNING, STOPPING, TrainingController
+
+ProjectProvider = Callable[[], Project]
+Checker = Callable[[Project], str | None]
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds) or seconds < 0:
+        return "–"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class ProgressReadout(QWidget):
+    """Epoch, steps per second and time left, beside a progress bar."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("training_progress")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar(self)
+        self.bar.setObjectName("training_progress_bar")
+        self.bar.setRange(0, 1000)
+        self.bar.setFixedWidth(180)
+        self.bar.setTextVisible(False)
+        self.label = QLabel("Ready", self)
+        self.label.setObjectName("training_progress_label")
+        self.label.setMinimumWidth(260)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+
+    def show_snapshot(self, snap, total_epochs: int) -> None:
+        self.bar.setValue(int(1000 * snap.epoch_fraction))
+        left = (snap.total_steps - (snap.total_steps * snap.epoch_fraction)) / max(
+            snap.steps_per_second, 1e-9
+        )
+        accuracy = "" if snap.val_accuracy is None else f" · val acc {snap.val_accuracy:.3f}"
+        self.label.setText(
+            f"Epoch {min(snap.epoch + 1, total_epochs) if snap.epoch_fraction < 1 else snap.epoch}"
+            f"/{total_epochs} · {snap.steps_per_second:,.0f} steps/s · "
+            f"{_duration(left)} left{accuracy}"
+        )
+
+    def show_text(self, text: str) -> None:
+        self.label.setText(text)
+
+
+class TrainingActions(QObject):
+    """Owns the actions and keeps their enabled state in step with the controller."""
+
+    editing_locked = Signal(bool)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        controller: TrainingController,
+        project: ProjectProvider,
+        check: Checker,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.project = project
+        self.check = check
+        self.window = parent
+        self.progress = ProgressReadout(parent)
+        self._epochs = 1
+
+        def action(name: str, text: str, keys, tip: str, slot) -> QAction:
+            act = QAction(text, parent)
+            act.setObjectName(name)
+            act.setShortcut(QKeySequence(keys))
+            act.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            shortcut = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            act.setToolTip(f"{tip} ({shortcut})")
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            return act
+
+        self.train = action(
+            "action_train",
+            "▶ Train",
+            "F5",
+            "Train the network (continues from the current weights)",
+            self.on_train,
+        )
+        self.pause = action("action_pause", "❚❚ Pause", "F6", "Pause training", controller.pause)
+        self.step = action(
+            "action_step", "Step", "F10", "Train on exactly one batch, then pause", self.on_step
+        )
+        self.stop = action("action_stop", "■ Stop", "Shift+F5", "Stop training", controller.stop)
+        self.reset = action(
+            "action_reset",
+            "↺ Reset",
+            "Ctrl+R",
+            "Throw away the trained weights and start fresh",
+            controller.reset,
+        )
+        self.actions = [self.train, self.pause, self.step, self.stop, self.reset]
+        controller.state_changed.connect(self._sync)
+        controller.snapshot.connect(self._on_snapshot)
+        controller.failed.connect(self._on_failed)
+        controller.run_finished.connect(self._on_finished)
+        controller.weights_reset.connect(lambda: self.progress.show_text("Weights reset"))
+        self._sync(controller.state)
+
+    def _startable(self) -> Project | None:
+        project = self.project()
+        problem = self.check(project)
+        if problem:
+            self.message.emit(f"Cannot train yet: {problem}")
+            self.progress.show_text("Fix the problems first")
+            return None
+        self._epochs = project.training["epochs"]
+        return project
+
+    @Slot()
+    def on_train(self) -> None:
+        if self.controller.state == PAUSED:
+            self.controller.resume()
+            return
+        project = self._startable()
+        if project is not None:
+            self.progress.show_text("Preparing…")
+            self.controller.start(project)
+
+    @Slot()
+    def on_step(self) -> None:
+        if self.controller.state == IDLE:
+            project = self._startable()
+            if project is None:
+                return
+            self.controller.step(project)
+        else:
+            self.controller.step()
+
+    @Slot(str)
+    def _sync(self, state: str) -> None:
+        active = state != IDLE
+        self.train.setEnabled(state in (IDLE, PAUSED))
+        self.train.setText("▶ Resume" if state == PAUSED else "▶ Train")
+        self.pause.setEnabled(state == RUNNING)
+        self.step.setEnabled(state in (IDLE, PAUSED, RUNNING))
+        self.stop.setEnabled(state in (RUNNING, PAUSED))
+        self.reset.setEnabled(state == IDLE)
+        if state == PAUSED:
+            self.progress.show_text(self.progress.label.text().split(" · ")[0] + " · paused")
+        elif state == STOPPING:
+            self.progress.show_text("Stopping…")
+        self.editing_locked.emit(active)
+
+    @Slot(object)
+    def _on_snapshot(self, snap) -> None:
+        self.progress.show_snapshot(snap, self._epochs)
+        if snap.status == "diverged":
+            self.message.emit(snap.message)
+
+    @Slot(object)
+    def _on_finished(self, final) -> None:
+        if final is None:
+            return
+        if final.status == "diverged":
+            self.progress.show_text("Diverged: the loss became NaN")
+            self._report("Training diverged", final.message)
+        elif final.status == "stopped":
+            self.progress.show_text(f"Stopped at step {final.step:,}")
+        else:
+            acc = (
+                ""
+                if final.val_accuracy is None
+                else f", validation accuracy {final.val_accuracy:.3f}"
+            )
+            self.progress.show_text(f"Finished: {final.step:,} steps{acc}")
+
+    @Slot(str)
+    def _on_failed(self, text: str) -> None:
+        self.progress.show_text("Training failed")
+        self._report("Training failed", text)
+
+    def _report(self, title: str, text: str) -> None:
+        self.message.emit(text)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window
+        )
+        box.setObjectName("training_error_box")
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()

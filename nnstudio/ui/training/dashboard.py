@@ -1,0 +1,64 @@
+"""The training view: the live panels as dock widgets in a 2 × 2 grid of their own.
+
+The panels live in a nested QMainWindow so each stays a real dock (movable, floatable,
+closable, restorable from the View menu) without crowding the editor's docks.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+from nnstudio.ui.panels.base import Panel
+from nnstudio.ui.panels.boundary import BoundaryPanel
+from nnstudio.ui.panels.gradients import GradientPanel
+from nnstudio.ui.panels.learning_rate import LearningRatePanel
+from nnstudio.ui.panels.loss import LossPanel
+from nnstudio.ui.panels.weights import WeightPanel
+
+Left, Right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+
+
+class TrainingDashboard(QMainWindow):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("training_dashboard")
+        self.setWindowFlags(Qt.WindowType.Widget)
+        self.setDockNestingEnabled(True)
+        self.loss = LossPanel()
+        self.boundary = BoundaryPanel()
+        self.gradients = GradientPanel()
+        self.weights = WeightPanel()
+        self.learning_rate = LearningRatePanel()
+        self.panels: list[Panel] = [
+            self.loss, self.boundary, self.gradients, self.weights, self.learning_rate
+        ]
+        self.docks: dict[str, QDockWidget] = {}
+        loss = self._dock(self.loss, Left)
+        boundary = self._dock(self.boundary, Right)
+        gradients = self._dock(self.gradients, Left)
+        weights = self._dock(self.weights, Right)
+        lr = self._dock(self.learning_rate, Right)
+        self.splitDockWidget(loss, gradients, Qt.Orientation.Vertical)
+        self.splitDockWidget(boundary, weights, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(weights, lr)
+        weights.raise_()
+        self.default_state = QByteArray(self.saveState())
+
+    def _dock(self, panel: Panel, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(panel.title, self)
+        dock.setObjectName(f"dock_{panel.objectName()}")
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[panel.title] = dock
+        return dock
+
+    def restore_default_layout(self) -> None:
+        self.restoreState(self.default_state)
+        for dock in self.docks.values():
+            dock.show()

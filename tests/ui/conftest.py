@@ -1,0 +1,36 @@
+"""UI test setup: private settings per test, and a ready main window for editor tests."""
+
+from __future__ import annotations
+
+import pytest
+from nnstudio.core.project import Project
+from nnstudio.core.templates import TEMPLATES
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Point QSettings at a temp folder so tests never read or write the user's settings."""
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    monkeypatch.setenv("NNSTUDIO_SETTINGS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Build a shown MainWindow (1280×800) around a project or a template name."""
+
+    def make(project: Project | str | None = None):
+        from nnstudio.ui.main_window import MainWindow
+
+        if isinstance(project, str):
+            project = TEMPLATES.get(project).build()
+        window = MainWindow(project)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        window.view.fit_to_view()
+        return window
+
+    return make

@@ -1,0 +1,26 @@
+"""Helpers for driving the editor with real mouse events."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+
+
+def port_pos(window, node_id: str, port: str, is_input: bool) -> QPoint:
+    """Where a port is on the canvas viewport, for mouse events."""
+    item = window.scene.nodes[node_id].port(port, is_input)
+    return window.view.mapFromScene(item.scene_center())
+
+
+def node_pos(window, node_id: str) -> QPoint:
+    """A point on a node's body (clear of its ports and title), in viewport coordinates."""
+    item = window.scene.nodes[node_id]
+    return window.view.mapFromScene(item.scenePos())
+
+
+def mouse_drag(qtbot, widget, start: QPoint, end: QPoint, steps: int = 4) -> None:
+    """Press, move in a few steps, release: a real drag as the user makes it."""
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, steps + 1):
+        point = start + (end - start) * (i / steps)
+        qtbot.mouseMove(widget, pos=point)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)

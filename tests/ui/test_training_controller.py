@@ -1,0 +1,117 @@
+"""The training controller, worker thread and live panels, driven like the GUI drives them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.core.templates import TEMPLATES
+from nnstudio.ui.panels.host import PanelHost
+from nnstudio.ui.threads import running_qthreads
+from nnstudio.ui.training.controller import IDLE, PAUSED, RUNNING, TrainingController
+from nnstudio.ui.training.dashboard import TrainingDashboard
+
+
+@pytest.fixture
+def rig(qtbot):
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    dashboard.resize(1000, 700)
+    dashboard.show()
+    controller = TrainingController()
+    host = PanelHost(controller, dashboard.panels)
+    yield controller, dashboard, host
+    controller.shutdown(2000)
+    qtbot.waitUntil(lambda: not running_qthreads(), timeout=3000)
+
+
+def spiral(**changes):
+    project = TEMPLATES.get("spiral_mlp").build()
+    if changes:
+        project.training = project.training.replace(**changes)
+    return project
+
+
+def test_training_fills_curves_and_changes_the_boundary(qtbot, rig):
+    controller, dashboard, _host = rig
+    boundaries = []
+
+    def keep(snap):
+        if snap.boundary is not None:
+            boundaries.append(snap.boundary.values.copy())
+
+    controller.snapshot.connect(keep)
+    controller.start(spiral(epochs=40))
+    qtbot.waitUntil(lambda: len(boundaries) >= 2, timeout=30000)
+    controller.stop()
+    with qtbot.waitSignal(controller.run_finished, timeout=5000):
+        pass
+    assert len(dashboard.loss.train) > 0 and len(dashboard.loss.batch) > 0
+    assert np.isfinite(dashboard.loss.train.y).all()
+    assert not np.allclose(boundaries[0], boundaries[-1])
+    assert dashboard.boundary.last_values is not None
+    assert dashboard.gradients.columns > 0
+    assert dashboard.weights.weights, "weight heatmap got no weights"
+    assert controller.state == IDLE
+
+
+def test_pause_stops_the_step_counter_and_step_advances_exactly_one(qtbot, rig):
+    controller, _dashboard, _host = rig
+    controller.start(spiral(epochs=500))
+    qtbot.waitUntil(lambda: controller.last_snapshot is not None, timeout=30000)
+    with qtbot.waitSignal(controller.snapshot, timeout=5000, check_params_cb=lambda s: s.status == "paused"):
+        controller.pause()
+    assert controller.state == PAUSED
+    paused_at = controller.last_snapshot.step
+    with qtbot.assertNotEmitted(controller.snapshot, wait=400):
+        pass
+    assert controller.last_snapshot.step == paused_at
+    with qtbot.waitSignal(controller.snapshot, timeout=5000):
+        controller.step()
+    assert controller.last_snapshot.step == paused_at + 1
+    assert controller.last_snapshot.status == "paused"
+    with qtbot.waitSignal(controller.snapshot, timeout=5000):
+        controller.step()
+    assert controller.last_snapshot.step == paused_at + 2
+    with qtbot.waitSignal(controller.state_changed, timeout=5000):
+        controller.resume()
+    assert controller.state == RUNNING
+
+
+def test_stop_ends_the_thread_and_keeps_the_weights(qtbot, rig):
+    controller, _dashboard, _host = rig
+    controller.start(spiral(epochs=500))
+    qtbot.waitUntil(lambda: controller.last_snapshot is not None, timeout=30000)
+    with qtbot.waitSignal(controller.run_finished, timeout=5000) as blocker:
+        controller.stop()
+    assert blocker.args[0].status == "stopped"
+    assert not running_qthreads()
+    assert controller.trained_state is not None
+    # Training again continues: the step counter carries on from where it stopped.
+    stopped_at = controller.last_snapshot.step
+    controller.start(spiral(epochs=500))
+    qtbot.waitUntil(lambda: controller.last_snapshot.step > stopped_at, timeout=30000)
+    controller.stop()
+    with qtbot.waitSignal(controller.run_finished, timeout=5000):
+        pass
+    controller.reset()
+    assert controller.trained_state is None and controller.step_offset == 0
+
+
+def test_a_failing_run_reports_its_message_and_leaves_the_controller_usable(qtbot, rig):
+    controller, _dashboard, _host = rig
+    with qtbot.waitSignal(controller.failed, timeout=30000) as blocker:
+        controller.start(spiral(device="cuda"))
+    assert "CUDA" in blocker.args[0]
+    qtbot.waitUntil(lambda: controller.state == IDLE, timeout=5000)
+    with qtbot.waitSignal(controller.run_finished, timeout=30000):
+        controller.start(spiral(epochs=1))
+    assert controller.last_snapshot.status == "finished"
+
+
+def test_shutdown_mid_run_ends_the_thread_within_a_second(qtbot, rig):
+    controller, _dashboard, _host = rig
+    controller.start(spiral(epochs=500))
+    qtbot.waitUntil(lambda: controller.last_snapshot is not None, timeout=30000)
+    assert controller.shutdown(1000)
+    assert not running_qthreads()
