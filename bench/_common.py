@@ -9,9 +9,9 @@ import time
 import torch
 
 from nnstudio.core.datasets import DatasetConfig, load_dataset
-from nnstudio.core.templates import mlp
 from nnstudio.core.project import Project
 from nnstudio.core.settings import TrainingSettings
+from nnstudio.core.templates import mlp
 
 
 def spiral_project(batch_size: int, epochs: int, hidden=(8, 8)) -> Project:

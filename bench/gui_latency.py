@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import cpu_note, spiral_project  # noqa: E402
+from _common import cpu_note, spiral_project
 
 
 def measure(app, seconds: float, train: bool) -> np.ndarray:
@@ -62,7 +61,9 @@ def measure(app, seconds: float, train: bool) -> np.ndarray:
     dashboard.close()
     app.processEvents()
     if train:
-        print(f"    trained {steps:,} steps ({steps / seconds:,.0f} steps/s) during the measurement")
+        print(
+            f"    trained {steps:,} steps ({steps / seconds:,.0f} steps/s) during the measurement"
+        )
     return np.array(lateness)
 
 

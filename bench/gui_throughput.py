@@ -19,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import bare_loop_steps_per_second, cpu_note, median, spiral_project  # noqa: E402
+from _common import bare_loop_steps_per_second, cpu_note, median, spiral_project
 
 
 def headless_steps_per_second(project) -> float:
@@ -48,7 +48,9 @@ def gui_steps_per_second(app, project) -> float:
     marks: dict[str, float] = {}
     loop = QEventLoop()
     controller.run_prepared.connect(lambda _run: marks.setdefault("start", time.perf_counter()))
-    controller.run_finished.connect(lambda _s: (marks.setdefault("end", time.perf_counter()), loop.quit()))
+    controller.run_finished.connect(
+        lambda _s: (marks.setdefault("end", time.perf_counter()), loop.quit())
+    )
     frames = []
     controller.snapshot.connect(lambda _s: frames.append(1))
     controller.start(project)

@@ -1,7 +1,26 @@
-"""The trainer and what it reports. Knows nothing of Qt: the GUI runs it on a worker thread."""
+"""The trainer and what it reports. Knows nothing of Qt: the GUI runs it on a worker thread.
 
-from nnstudio.training.control import TrainingControl
-from nnstudio.training.snapshot import Boundary, Snapshot
-from nnstudio.training.trainer import ProbeOptions, Trainer, context_for
+Names are loaded on first use, so importing `nnstudio.training.control` (which the GUI does
+before its first paint) does not import torch.
+"""
 
-__all__ = ["Boundary", "ProbeOptions", "Snapshot", "Trainer", "TrainingControl", "context_for"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "TrainingControl": "nnstudio.training.control",
+    "Boundary": "nnstudio.training.snapshot",
+    "Snapshot": "nnstudio.training.snapshot",
+    "ProbeOptions": "nnstudio.training.trainer",
+    "Trainer": "nnstudio.training.trainer",
+    "context_for": "nnstudio.training.trainer",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'nnstudio.training' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)

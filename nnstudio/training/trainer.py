@@ -25,9 +25,11 @@ from nnstudio.core.graph import Graph
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.optimizers import OPTIMIZERS
+from nnstudio.core.schedules import is_constant, learning_rate
 from nnstudio.core.settings import TrainingSettings
 from nnstudio.training import probes
 from nnstudio.training.control import TrainingControl
+from nnstudio.training.early_stopping import EarlyStopping
 from nnstudio.training.snapshot import Snapshot, Status
 
 
@@ -111,10 +113,24 @@ class Trainer:
         self.step_count = 0
         self._snapshots_made = 0
         self.grid = probes.boundary_grid(dataset, self.options.boundary_resolution, self.device)
+        self._scheduled = not is_constant(settings.values)
+        if self._scheduled:
+            self._set_learning_rate(0)
+        patience = settings["patience"]
+        watch = patience > 0 and len(self.x_val) > 0
+        self.early_stopping = EarlyStopping(patience, settings["restore_best"]) if watch else None
+        self._early_note = (
+            "Early stopping was on, but there is no validation split to watch, so training "
+            "ran every epoch: give the validation split a share."
+            if patience > 0 and not watch
+            else ""
+        )
 
     # -- data -----------------------------------------------------------------------------
     def _to_device(self, x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        xt = torch.as_tensor(x, dtype=torch.float32)
+        # Token ids stay whole numbers for Embedding; everything else trains in float32.
+        integer = np.issubdtype(np.asarray(x).dtype, np.integer)
+        xt = torch.as_tensor(x, dtype=torch.int64 if integer else torch.float32)
         yt = torch.as_tensor(y)
         if self.task == "regression":
             yt = yt.to(torch.float32).reshape(len(yt), -1)
@@ -147,6 +163,45 @@ class Trainer:
         total.backward()
         return loss.detach()
 
+    def _set_learning_rate(self, step: int) -> None:
+        """Set the scheduled rate for update `step`: plain Python floats, no device sync."""
+        lr = learning_rate(
+            step,
+            self.total_steps,
+            self.settings["learning_rate"],
+            self.settings.values,
+            self.steps_per_epoch,
+        )
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def _epoch_end(self) -> bool:
+        """Early stopping's once-per-epoch look at the validation loss; True to stop now."""
+        assert self.early_stopping is not None
+        val_loss, _accuracy = self.evaluate_tensors(self.x_val, self.y_val)
+        epoch = self.step_count // self.steps_per_epoch
+        return self.early_stopping.update(epoch, val_loss, self.model)
+
+    def _final_snapshot(
+        self,
+        pending: list[torch.Tensor],
+        since: float,
+        since_step: int,
+        stopped_early: bool,
+    ) -> Snapshot:
+        """The "finished" report, after early stopping has restored the best weights."""
+        message = self._early_note
+        early = self.early_stopping
+        healthy = not pending or bool(torch.isfinite(torch.stack(pending)).all())
+        if early is not None and healthy:
+            epoch = self.step_count // self.steps_per_epoch
+            restored = early.restore_best and early.restore(self.model, epoch)
+            message = early.message(epoch, stopped_early, restored)
+        snap = self._snapshot(pending, "finished", since, since_step)
+        if snap.status == "finished":
+            snap.message = message
+        return snap
+
     # -- the loop -------------------------------------------------------------------------
     def run(self, control: TrainingControl | None = None) -> Iterator[Snapshot]:
         """Train until done or stopped, yielding snapshots; ends with a final one."""
@@ -159,6 +214,8 @@ class Trainer:
         last_time = time.perf_counter()
         last_step = self.step_count
         paused_reported = False
+        stopped_early = False
+        final_grads: dict[str, float] = {}
         self.model.train()
         while self.step_count < self.total_steps:
             if not control.may_step():
@@ -187,21 +244,31 @@ class Trainer:
             grads = probes.grad_norms(self.layers) if due and opts.grad_norms else {}
             if clip > 0:
                 nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            if self._scheduled:
+                self._set_learning_rate(self.step_count)
             self.optimizer.step()
             self.step_count += 1
             pending.append(loss)
+            if self.early_stopping is not None and self.step_count % self.steps_per_epoch == 0:
+                stopped_early = self._epoch_end()
+                if stopped_early:
+                    final_grads = grads
+                    break
             if not due:
                 continue
             status: Status = "paused" if single else "running"
             if not single and self.step_count >= self.total_steps:
-                status = "finished"  # the last step's report is the final one, not a duplicate
+                final_grads = grads  # the last step's report is the final one, not a duplicate
+                break
             snap = self._snapshot(pending, status, last_time, last_step)
             snap.grad_norms = grads
             yield snap
-            if snap.status in ("diverged", "finished"):
+            if snap.status == "diverged":
                 return
             last_time, last_step, pending = time.perf_counter(), self.step_count, []
-        yield self._snapshot(pending, "finished", last_time, last_step)
+        snap = self._final_snapshot(pending, last_time, last_step, stopped_early)
+        snap.grad_norms = final_grads
+        yield snap
 
     def _snapshot(
         self,

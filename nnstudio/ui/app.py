@@ -24,17 +24,17 @@ EXIT_AFTER_PAINT_ENV = "NNSTUDIO_EXIT_AFTER_PAINT"
 _IMPORTED_AT = time.time()
 
 
-def process_start_time() -> float:
-    """When this process started (epoch seconds), from /proc where it exists."""
+def seconds_since_process_start() -> float:
+    """How long this process has run, from /proc (10 ms resolution) where it exists."""
     try:
         with open("/proc/self/stat", encoding="ascii") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
-        start_ticks = int(fields[19])
-        with open("/proc/stat", encoding="ascii") as handle:
-            boot = next(int(line.split()[1]) for line in handle if line.startswith("btime"))
-        return boot + start_ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration, AttributeError):
-        return _IMPORTED_AT
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime", encoding="ascii") as handle:
+            uptime = float(handle.read().split()[0])
+        return uptime - started
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.time() - _IMPORTED_AT
 
 
 class FirstPaintWatcher(QObject):
@@ -90,7 +90,7 @@ def run_app(project_path: str | None = None) -> int:
 
     def painted() -> None:
         if exit_after_paint:
-            elapsed = time.time() - process_start_time()
+            elapsed = seconds_since_process_start()
             print(
                 f"first_paint_s={elapsed:.3f} torch_imported={'torch' in sys.modules}",
                 flush=True,

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from nnstudio.core.datasets import DatasetConfig, load_dataset
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui import theme
+from nnstudio.ui.colors import CLASS_COLORS
 
-CLASS_COLORS = ("#2563EB", "#F97316", "#16A34A", "#DB2777", "#7C3AED", "#0891B2", "#CA8A04")
 DEBOUNCE_MS = 60
 
 
@@ -121,7 +121,7 @@ class DatasetPreview(QWidget):
         self.stack.setCurrentWidget(self.plot)
         self.plot.getPlotItem().getViewBox().autoRange(padding=0.05)
         self.legend.setText(
-            f"● train {self.counts['train']}    ◍ validation {self.counts['val']}    "
+            f"● train {self.counts['train']}   ◍ val {self.counts['val']}   "
             f"○ test {self.counts['test']}" + ("    colour = target value" if regression else "")
         )
 

@@ -40,7 +40,7 @@ class Document(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setObjectName("undo_stack")
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._project = project or Project()
         self._path: Path | None = None
         self._unsubscribe = self._project.graph.subscribe(self._on_graph_event)
@@ -128,6 +128,9 @@ class Document(QObject):
         if emit:
             self.analysis_changed.emit(self.analysis)
         return self.analysis
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         self.graph_event.emit(event)

@@ -17,7 +17,9 @@ from nnstudio.ui import project_io, settings_store
 
 
 class FileActions:
-    # -- files ------------------------------------------------------------------------------
+    """Mixed into MainWindow; `ask_unsaved` and `show_error` are the two modal questions,
+    kept as methods so tests (and embedding code) can replace them."""
+
     def ask_unsaved(self) -> str:
         """Ask what to do with unsaved changes: "save", "discard" or "cancel"."""
         buttons = QMessageBox.StandardButton

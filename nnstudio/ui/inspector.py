@@ -60,8 +60,8 @@ class Inspector(QScrollArea):
         self.setWidget(body)
         doc.graph_event.connect(self._on_graph_event)
         doc.analysis_changed.connect(self._on_analysis)
-        doc.project_replaced.connect(lambda: self.show_nodes([]))
-        doc.locked_changed.connect(lambda locked: self._set_form_enabled(not locked))
+        doc.project_replaced.connect(self.clear)
+        doc.locked_changed.connect(self._on_locked)
         self.show_nodes([])
 
     def show_nodes(self, node_ids: list[str]) -> None:
@@ -93,6 +93,12 @@ class Inspector(QScrollArea):
             self.form_holder.addWidget(self.form)
         self._set_form_enabled(not self.doc.locked)
         self._on_analysis(self.doc.analysis)
+
+    def clear(self) -> None:
+        self.show_nodes([])
+
+    def _on_locked(self, locked: bool) -> None:
+        self._set_form_enabled(not locked)
 
     def _clear_form(self) -> None:
         if self.form is not None:

@@ -129,9 +129,9 @@ class MainWindow(FileActions, QMainWindow):
             self.inspector_dock,
             self.problems_dock,
         ]
-        self.resizeDocks([self.palette_dock], [200], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock], [180], Qt.Orientation.Horizontal)
         self.resizeDocks([self.settings_dock], [340], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.problems_dock], [110], Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock], [96], Qt.Orientation.Vertical)
 
     def _action(
         self,
@@ -343,24 +343,25 @@ class MainWindow(FileActions, QMainWindow):
 
     def _connect(self) -> None:
         doc = self.document
-        doc.modified_changed.connect(lambda _m: self._update_title())
-        doc.path_changed.connect(lambda _p: self._update_title())
+        doc.modified_changed.connect(self._update_title)
+        doc.path_changed.connect(self._update_title)
         doc.project_replaced.connect(self._on_project_replaced)
         doc.analysis_changed.connect(self._on_analysis)
         stack = doc.undo_stack
-        stack.canUndoChanged.connect(lambda _c: self._sync_undo_actions())
-        stack.canRedoChanged.connect(lambda _c: self._sync_undo_actions())
-        stack.undoTextChanged.connect(lambda _t: self._sync_undo_actions())
-        stack.redoTextChanged.connect(lambda _t: self._sync_undo_actions())
+        for signal in (
+            stack.canUndoChanged,
+            stack.canRedoChanged,
+            stack.undoTextChanged,
+            stack.redoTextChanged,
+        ):
+            signal.connect(self._sync_undo_actions)
         self._sync_undo_actions()
         for source in (self.scene, self.inspector, self.settings_panel):
             source.status_message.connect(self.show_status)
         self.scene.selection_ids_changed.connect(self._on_selection)
-        self.palette.layer_activated.connect(
-            lambda layer: self.scene.add_node_at(layer, self.view.center_scene_pos())
-        )
+        self.palette.layer_activated.connect(self.add_layer_at_centre)
         self.problems.node_requested.connect(self.reveal_node)
-        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
+        self.view.zoom_changed.connect(self._show_zoom)
 
     def _install_extensions(self) -> None:
         try:
@@ -405,11 +406,14 @@ class MainWindow(FileActions, QMainWindow):
     def status_text(self) -> str:
         return self.statusBar().currentMessage()
 
-    def _update_title(self) -> None:
-        modified = self.document.is_modified()
-        self.setWindowModified(modified)
-        star = "*" if modified else ""
-        self.setWindowTitle(f"{self.document.display_name()}{star} — {APP_NAME}")
+    def _update_title(self, *_args: object) -> None:
+        """File name, with Qt's `[*]` placeholder that shows `*` while there are unsaved edits."""
+        self.setWindowTitle(f"{self.document.display_name()}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.is_modified())
+
+    def display_title(self) -> str:
+        """The title as the title bar shows it (`[*]` replaced by `*` or nothing)."""
+        return self.windowTitle().replace("[*]", "*" if self.isWindowModified() else "")
 
     def _on_analysis(self, analysis: Analysis) -> None:
         self.params_label.setText(f"{analysis.total_params:,} parameters")
@@ -426,13 +430,24 @@ class MainWindow(FileActions, QMainWindow):
         self.problems_label.setText(text)
         self.problems_label.setStyleSheet(f"color: {color};")
 
-    def _sync_undo_actions(self) -> None:
+    def _show_zoom(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{zoom * 100:.0f} %")
+
+    def add_layer_at_centre(self, layer: str) -> str | None:
+        return self.scene.add_node_at(layer, self.view.center_scene_pos())
+
+    def _sync_undo_actions(self, *_args: object) -> None:
         stack = self.document.undo_stack
         free = not self.editing_locked
         self.action_undo.setEnabled(free and stack.canUndo())
         self.action_redo.setEnabled(free and stack.canRedo())
+        # Menus name the step ("Undo Add Linear"); the toolbar keeps a short, steady label.
         self.action_undo.setText(f"&Undo {stack.undoText()}".rstrip())
         self.action_redo.setText(f"&Redo {stack.redoText()}".rstrip())
+        self.action_undo.setIconText("Undo")
+        self.action_redo.setIconText("Redo")
+        self.action_undo.setToolTip(self.action_undo.text().replace("&", ""))
+        self.action_redo.setToolTip(self.action_redo.text().replace("&", ""))
 
     def _on_selection(self, node_ids: list[str]) -> None:
         self.inspector.show_nodes(node_ids)

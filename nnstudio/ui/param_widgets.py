@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -47,6 +48,12 @@ def _narrow(hint: QSize, width: int) -> QSize:
 
 class _Narrow:
     """Keeps form fields from demanding more width than a side panel has."""
+
+    def narrow(self) -> None:
+        """Let the layout shrink the field to its (capped) minimum size hint."""
+        policy = self.sizePolicy()  # type: ignore[attr-defined]
+        policy.setHorizontalPolicy(QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(policy)  # type: ignore[attr-defined]
 
     def minimumSizeHint(self) -> QSize:
         return _narrow(super().minimumSizeHint(), 70)  # type: ignore[misc]
@@ -74,6 +81,7 @@ class IntEditor(_Narrow, QSpinBox):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.narrow()
         self.spec = spec
         low = -INT_LIMIT if spec.minimum is None else int(max(spec.minimum, -INT_LIMIT))
         high = INT_LIMIT if spec.maximum is None else int(min(spec.maximum, INT_LIMIT))
@@ -114,6 +122,7 @@ class FloatEditor(_Narrow, QDoubleSpinBox):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.narrow()
         self.spec = spec
         tiny = spec.minimum is not None and 0 < spec.minimum < 10.0**-spec.decimals
         self._display_decimals = spec.decimals
@@ -212,6 +221,7 @@ class ChoiceEditor(_Narrow, QComboBox):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.narrow()
         self.spec = spec
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -244,6 +254,7 @@ class TextEditor(_Narrow, QLineEdit):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.narrow()
         self.spec = spec
         self._last = spec.default
         self.set_value(spec.default)
@@ -309,11 +320,13 @@ class ParamForm(QWidget):
             editor.committed.connect(lambda value, n=spec.name: self.committed.emit(n, value))
             if isinstance(editor, QCheckBox):
                 editor.setText(spec.label)
-                self.layout_.addRow("", editor)
+                self.layout_.addRow(editor)  # a checkbox carries its own label: span the row
             else:
                 label = QLabel(spec.label, self)
+                label.setObjectName(f"label_{spec.name}")
                 label.setToolTip(spec.help)
                 label.setBuddy(editor)
+                label.setWordWrap(True)  # long labels wrap rather than widen the whole panel
                 self.layout_.addRow(label, editor)
             self.editors[spec.name] = editor
 

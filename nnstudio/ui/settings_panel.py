@@ -35,6 +35,19 @@ from nnstudio.ui.document import Document
 from nnstudio.ui.param_widgets import ParamForm
 
 SPLIT_MAX = 90
+LABEL_MAX = 120
+"""Labels wider than this wrap, so the fields keep a useful width in a narrow panel."""
+
+
+def _form_labels(form: QFormLayout) -> list[QLabel]:
+    labels = []
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        widget = item.widget() if item is not None else None
+        if isinstance(widget, QLabel) and widget.text():
+            widget.setWordWrap(True)
+            labels.append(widget)
+    return labels
 
 
 def _muted(text: str, parent: QWidget, name: str) -> QLabel:
@@ -67,7 +80,7 @@ class SettingsPanel(QScrollArea):
         doc.dataset_changed.connect(self.load_dataset)
         doc.training_changed.connect(self.load_training)
         doc.project_replaced.connect(self.load_all)
-        doc.locked_changed.connect(lambda locked: self.widget().setEnabled(not locked))
+        doc.locked_changed.connect(self._on_locked)
         self.load_all()
 
     # -- building ---------------------------------------------------------------------------
@@ -77,6 +90,7 @@ class SettingsPanel(QScrollArea):
         layout = QVBoxLayout(group)
         layout.setSpacing(8)
         top = QFormLayout()
+        self.data_top_form = top
         top.setHorizontalSpacing(12)
         self.dataset_combo = QComboBox(group)
         self.dataset_combo.setObjectName("dataset_combo")
@@ -84,6 +98,7 @@ class SettingsPanel(QScrollArea):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.dataset_combo.setMinimumContentsLength(8)
+        self.dataset_combo.setMinimumWidth(80)
         category = None
         for spec in DATASETS:
             if category is not None and spec.category != category:
@@ -104,6 +119,7 @@ class SettingsPanel(QScrollArea):
         self._dataset_form_for: str | None = None
 
         split_form = QFormLayout()
+        self.split_form = split_form
         split_form.setHorizontalSpacing(12)
         self.split_val = self._percent_box(group, "split_val", "Share held out for validation.")
         self.split_test = self._percent_box(
@@ -111,6 +127,7 @@ class SettingsPanel(QScrollArea):
         )
         self.split_train = QLabel(group)
         self.split_train.setObjectName("split_train")
+        self.split_train.setWordWrap(True)
         self.split_train.setToolTip("What is left after validation and test trains the network.")
         split_form.addRow("Validation", self.split_val)
         split_form.addRow("Test", self.split_test)
@@ -171,10 +188,14 @@ class SettingsPanel(QScrollArea):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.device_combo.setMinimumContentsLength(8)
+        self.device_combo.setMinimumWidth(80)
         self.device_combo.setToolTip(TRAINING_PARAMS.get("device").help)
         self.device_combo.activated.connect(self._device_chosen)
         self.training_form.layout_.addRow(TRAINING_PARAMS.get("device").label, self.device_combo)
         return group
+
+    def _on_locked(self, locked: bool) -> None:
+        self.widget().setEnabled(not locked)
 
     # -- reading the document ---------------------------------------------------------------
     def load_all(self) -> None:
@@ -196,6 +217,7 @@ class SettingsPanel(QScrollArea):
             self.dataset_form.committed.connect(self._dataset_param_committed)
             self.dataset_form_holder.addWidget(self.dataset_form)
             self._dataset_form_for = config.name
+            self._align_labels()
         self.dataset_form.set_values(config.resolved_params())
         for box, value in ((self.split_val, config.val), (self.split_test, config.test)):
             box.blockSignals(True)
@@ -226,8 +248,27 @@ class SettingsPanel(QScrollArea):
             self.optimizer_params_form.committed.connect(self._optimizer_param_committed)
             self.optimizer_params_holder.addWidget(self.optimizer_params_form)
             self._optimizer_form_for = optimizer
+            self._align_labels()
         self.optimizer_params_form.set_values(settings.optimizer_values())
         self._fill_devices()
+
+    def _align_labels(self) -> None:
+        """One label column width for every form in the panel, so the fields line up."""
+        forms = [self.data_top_form, self.split_form, self.optimizer_form.layout_,
+                 self.training_form.layout_]  # fmt: skip
+        indented = []
+        if self.dataset_form is not None:
+            forms.append(self.dataset_form.layout_)
+        if self.optimizer_params_form is not None:
+            indented.append(self.optimizer_params_form.layout_)
+        labels = [(label, 0) for form in forms for label in _form_labels(form)]
+        indent = self.optimizer_params_holder.contentsMargins().left()
+        labels += [(label, indent) for form in indented for label in _form_labels(form)]
+        if not labels:
+            return
+        width = min(max(label.sizeHint().width() + shift for label, shift in labels), LABEL_MAX)
+        for label, shift in labels:
+            label.setFixedWidth(width - shift)
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         """Fill the device list with what torch sees (called once the probe finishes)."""

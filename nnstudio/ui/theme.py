@@ -52,13 +52,11 @@ QToolBar QToolButton:hover {{ background: #E2E8F0; }}
 QToolBar QToolButton:disabled {{ color: #94A3B8; }}
 QStatusBar {{ background: {WINDOW}; border-top: 1px solid {BORDER}; color: {TEXT}; }}
 QStatusBar QLabel {{ padding: 0 8px; color: {MUTED}; }}
-QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
+QLineEdit {{
     background: {BASE}; border: 1px solid {BORDER}; border-radius: 4px; padding: 3px 6px;
     min-height: 20px;
 }}
-QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus {{
-    border: 1px solid {ACCENT};
-}}
+QLineEdit:focus {{ border: 1px solid {ACCENT}; }}
 QTreeWidget, QListWidget {{ background: {BASE}; border: 1px solid {BORDER}; border-radius: 4px; }}
 QTreeWidget::item, QListWidget::item {{ padding: 3px 2px; }}
 QTreeWidget::item:selected, QListWidget::item:selected {{ background: #DBEAFE; color: {TEXT}; }}

@@ -18,6 +18,9 @@ CTX = ShapeContext(input_shape=(2,), task="classification", num_classes=2)
 BUILT = [spec for spec in LAYERS if spec.build is not None and spec.name != "embedding"]
 FLAT_SHAPES = [(5,), (12,)]
 IMAGE_SHAPES = [(3, 8, 8), (1, 7, 9)]
+SEQUENCE_SHAPES = [(5, 8), (3, 6)]
+TOKEN_INPUTS = {"embedding"}
+"""Layers fed whole-number token ids rather than real numbers."""
 
 
 def test_catalog_holds_this_issues_layers() -> None:
@@ -89,10 +92,9 @@ def _variants(spec: LayerSpec) -> Iterator[dict[str, Any]]:
 def _input_shapes(spec: LayerSpec) -> Iterator[list[tuple[int, ...]]]:
     ranks = spec.inputs[0].ranks
     shapes: list[tuple[int, ...]] = []
-    if ranks is None or 1 in ranks:
-        shapes += FLAT_SHAPES
-    if ranks is None or 3 in ranks:
-        shapes += IMAGE_SHAPES
+    for rank, examples in ((1, FLAT_SHAPES), (2, SEQUENCE_SHAPES), (3, IMAGE_SHAPES)):
+        if ranks is None or rank in ranks:
+            shapes += examples
     for shape in shapes:
         yield [shape] * len(spec.inputs)
     if spec.name == "concatenate":
@@ -100,10 +102,31 @@ def _input_shapes(spec: LayerSpec) -> Iterator[list[tuple[int, ...]]]:
         yield [(2, 4, 4), (3, 4, 4)]
 
 
+def _accepted(spec: LayerSpec, values: dict[str, Any], shapes: list[tuple[int, ...]]) -> bool:
+    """Whether the shape rule takes this combination (e.g. heads must divide the width)."""
+    try:
+        spec.shape(spec.params.resolve(values, spec.display_name), shapes, CTX)
+    except ShapeError:
+        return False
+    return True
+
+
 def _cases() -> Iterator[Any]:
     for spec in BUILT:
         for values, shapes in itertools.product(list(_variants(spec)), list(_input_shapes(spec))):
-            yield pytest.param(spec, values, shapes, id=f"{spec.name}-{values}-{shapes}")
+            if _accepted(spec, values, shapes):
+                yield pytest.param(spec, values, shapes, id=f"{spec.name}-{values}-{shapes}")
+
+
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize("spec", BUILT, ids=lambda s: s.name)
+def test_every_built_layer_is_exercised(spec: LayerSpec) -> None:
+    """The generic cases below must reach every layer, with defaults and with variants."""
+    mine = [case.values for case in CASES if case.values[0] is spec]
+    assert any(values == {} for _s, values, _sh in mine), "defaults never accepted"
+    assert len(mine) >= 2
 
 
 EXTRA = [
@@ -118,7 +141,7 @@ EXTRA = [
 @pytest.mark.parametrize(
     ("spec", "values", "shapes"),
     [
-        *_cases(),
+        *CASES,
         *(pytest.param(LAYERS.get(n), v, s, id=f"extra-{n}-{v}-{s}") for n, v, s in EXTRA),
     ],
 )
@@ -132,14 +155,17 @@ def test_builder_matches_shape_and_count_rules(
     module = spec.build(p, shapes)
     assert count == sum(t.numel() for t in module.parameters())
     batch = 4
-    inputs = [torch.randn(batch, *s, requires_grad=True) for s in shapes]
+    if spec.name in TOKEN_INPUTS:
+        inputs = [torch.randint(0, p["vocab"], (batch, *s)) for s in shapes]
+    else:
+        inputs = [torch.randn(batch, *s, requires_grad=True) for s in shapes]
     module.train()
     out = module(*inputs)
     assert tuple(out.shape) == (batch, *out_shape)
     out.pow(2).sum().backward()
     for tensor in module.parameters():
         assert tensor.grad is not None and tensor.grad.shape == tensor.shape
-    assert all(x.grad is not None for x in inputs)
+    assert all(x.grad is not None for x in inputs if x.is_floating_point())
 
 
 @pytest.mark.parametrize(

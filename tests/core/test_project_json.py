@@ -90,8 +90,8 @@ def _doc(project: Project, **changes: object) -> dict:
             "cannot be read: .*Learning rate must be at least",
         ),
         (
-            lambda d: {**d, "training": {"values": {}, "optimizer_params": {"lion": {}}}},
-            "cannot be read: Unknown optimizer 'lion'",
+            lambda d: {**d, "training": {"values": {}, "optimizer_params": {"sgdx": {}}}},
+            "cannot be read: Unknown optimizer 'sgdx'",
         ),
         (lambda d: {**d, "training": []}, "cannot be read: Training settings must be an object"),
     ],

@@ -214,5 +214,5 @@ def test_embedding_trains_on_integer_tokens() -> None:
     assert trainer.x_train.dtype == torch.int64
     snaps = list(trainer.run())
     assert snaps[-1].status == "finished"
-    loss, accuracy = trainer.evaluate("test")
+    _loss, accuracy = trainer.evaluate("test")
     assert accuracy is not None and accuracy > 0.95

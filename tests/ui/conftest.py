@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nnstudio.core.project import Project
 from nnstudio.core.templates import TEMPLATES
 
@@ -23,13 +24,19 @@ def make_window(qtbot):
     def make(project: Project | str | None = None):
         from nnstudio.ui.main_window import MainWindow
 
+        errors: list = []
+
         if isinstance(project, str):
             project = TEMPLATES.get(project).build()
         window = MainWindow(project)
+        window.ask_unsaved = lambda: "discard"  # never block a test on a modal question
+        window.show_error = lambda title, message: errors.append((title, message))
+        window.errors = errors
         qtbot.addWidget(window)
         window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
+        with qtbot.waitActive(window):
+            window.show()
+            window.activateWindow()
         window.view.fit_to_view()
         return window
 

@@ -24,3 +24,8 @@ def mouse_drag(qtbot, widget, start: QPoint, end: QPoint, steps: int = 4) -> Non
         point = start + (end - start) * (i / steps)
         qtbot.mouseMove(widget, pos=point)
     qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=end)
+
+
+def wire(qtbot, window, start: tuple[str, str, bool], end: tuple[str, str, bool]) -> None:
+    """Drag a wire from one port to another; each end is (node id, port name, is_input)."""
+    mouse_drag(qtbot, window.view.viewport(), port_pos(window, *start), port_pos(window, *end))

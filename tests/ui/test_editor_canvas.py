@@ -8,7 +8,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.core.project import Project
-from tests.ui.editor_helpers import mouse_drag, node_pos, port_pos
+from tests.ui.editor_helpers import mouse_drag, node_pos, wire
 
 
 def drop_layer(window, layer: str, at: QPoint) -> None:
@@ -67,7 +67,10 @@ def test_palette_double_click_adds_at_view_centre(make_window, qtbot):
     window = make_window(Project())
     item = window.palette.items["relu"]
     rect = window.palette.tree.visualItemRect(item)
-    qtbot.mouseDClick(window.palette.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    viewport = window.palette.tree.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.document.graph.nodes == {}  # a single click only selects
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
     nodes = list(window.document.graph.nodes.values())
     assert [n.type for n in nodes] == ["relu"]
     centre = window.view.center_scene_pos()
@@ -101,8 +104,7 @@ def test_connect_ports_with_mouse_then_undo_redo(make_window, qtbot):
     window = make_window(Project())
     src, dst = _two_nodes(window)
     graph = window.document.graph
-    viewport = window.view.viewport()
-    mouse_drag(qtbot, viewport, port_pos(window, src, "out", False), port_pos(window, dst, "in", True))
+    wire(qtbot, window, (src, "out", False), (dst, "in", True))
     assert [(e.src.node, e.src.port, e.dst.node, e.dst.port) for e in graph.edges] == [
         (src, "out", dst, "in")
     ]
@@ -118,47 +120,32 @@ def test_connect_ports_with_mouse_then_undo_redo(make_window, qtbot):
 def test_connect_backwards_from_input_port_works_too(make_window, qtbot):
     window = make_window(Project())
     src, dst = _two_nodes(window)
-    viewport = window.view.viewport()
-    mouse_drag(qtbot, viewport, port_pos(window, dst, "in", True), port_pos(window, src, "out", False))
+    wire(qtbot, window, (dst, "in", True), (src, "out", False))
     assert len(window.document.graph.edges) == 1
 
 
 def test_refused_connections_leave_model_unchanged_and_say_why(make_window, qtbot):
+    from nnstudio.core.graph import Edge
+    from nnstudio.ui.commands import AddNodeCommand, ConnectCommand
+
     window = make_window("spiral_mlp")
-    doc = window.document
-    graph = doc.graph
-    viewport = window.view.viewport()
+    doc, graph = window.document, window.document.graph
     ids = list(graph.nodes)
     first_linear, last_linear = ids[1], ids[5]
-    before = graph.to_dict()
-    depth = doc.undo_stack.count()
-
-    # a cycle: the last Linear's output back into the first Tanh... its input is taken, so
-    # use a fresh Linear whose input is free to build a loop through it.
-    from nnstudio.ui.commands import AddNodeCommand, ConnectCommand
-    from nnstudio.core.graph import Edge
-
     doc.push(AddNodeCommand(doc, "linear", (600.0, 250.0)))
-    loop = list(graph.nodes)[-1]
-    doc.push(ConnectCommand(doc, Edge.of(last_linear, "out", loop, "in")))
+    extra = list(graph.nodes)[-1]
+    doc.push(ConnectCommand(doc, Edge.of(last_linear, "out", extra, "in")))
     window.view.fit_to_view()
-    before = graph.to_dict()
-    depth = doc.undo_stack.count()
-    # loop: the new node's output into... every input on the path is taken, so the cycle rule
-    # shows up when we connect its output to its own input.
-    mouse_drag(qtbot, viewport, port_pos(window, loop, "out", False), port_pos(window, loop, "in", True))
-    assert graph.to_dict() == before and doc.undo_stack.count() == depth
-    assert "cannot feed itself" in window.status_text()
+    before, depth = graph.to_dict(), doc.undo_stack.count()
 
-    # a taken input: Input's output into the first Linear, which already has its input
-    mouse_drag(qtbot, viewport, port_pos(window, ids[0], "out", False), port_pos(window, first_linear, "in", True))
-    assert graph.to_dict() == before and doc.undo_stack.count() == depth
-    assert "already takes its input" in window.status_text()
+    def drag(a, b):
+        wire(qtbot, window, a, b)
+        assert graph.to_dict() == before and doc.undo_stack.count() == depth
+        return window.status_text()
 
-    # output to output
-    mouse_drag(qtbot, viewport, port_pos(window, ids[0], "out", False), port_pos(window, loop, "out", False))
-    assert graph.to_dict() == before
-    assert "Both ends are outputs" in window.status_text()
+    assert "cannot feed itself" in drag((extra, "out", False), (extra, "in", True))
+    assert "already takes its input" in drag((ids[0], "out", False), (first_linear, "in", True))
+    assert "Both ends are outputs" in drag((ids[0], "out", False), (extra, "out", False))
 
 
 def test_cycle_and_type_mismatch_are_refused(make_window, qtbot):
@@ -176,16 +163,15 @@ def test_cycle_and_type_mismatch_are_refused(make_window, qtbot):
     doc.push(ConnectCommand(doc, Edge.of(relu, "out", add, "a")))
     window.view.fit_to_view()
     before, depth = graph.to_dict(), doc.undo_stack.count()
-    viewport = window.view.viewport()
-    mouse_drag(qtbot, viewport, port_pos(window, add, "out", False), port_pos(window, relu, "in", True))
+    wire(qtbot, window, (add, "out", False), (relu, "in", True))
     assert graph.to_dict() == before and doc.undo_stack.count() == depth
     assert "already takes" in window.status_text() or "loop" in window.status_text()
     # Add's free input B from Add itself would be a loop
-    mouse_drag(qtbot, viewport, port_pos(window, add, "out", False), port_pos(window, add, "b", True))
+    wire(qtbot, window, (add, "out", False), (add, "b", True))
     assert graph.to_dict() == before
     assert "cannot feed itself" in window.status_text()
     # a flat (2) tensor into a Conv2d, which needs an image
-    mouse_drag(qtbot, viewport, port_pos(window, relu, "out", False), port_pos(window, conv, "in", True))
+    wire(qtbot, window, (relu, "out", False), (conv, "in", True))
     assert graph.to_dict() == before and doc.undo_stack.count() == depth
     assert "image" in window.status_text()
 
@@ -249,7 +235,7 @@ def test_copy_paste_makes_new_ids_with_offset(make_window, qtbot):
     assert len(graph.nodes) == 14 and len(graph.edges) == 12
     new_ids = window.scene.selected_node_ids()
     assert len(new_ids) == 7 and not set(new_ids) & {n["id"] for n in original["nodes"]}
-    for old, new_id in zip(original["nodes"], new_ids):
+    for old, new_id in zip(original["nodes"], new_ids, strict=True):
         node = graph.nodes[new_id]
         assert node.type == old["type"] and node.params == old["params"]
         assert node.pos[0] > old["pos"][0] and node.pos[1] > old["pos"][1]
@@ -288,11 +274,12 @@ def test_wheel_zoom_fit_and_auto_layout(make_window, qtbot):
     before = view.zoom()
     view.zoom_by(1.5)
     assert view.zoom() > before
-    window.action_fit.trigger()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F)  # F fits the network to the view
     assert abs(view.zoom() - before) < 1e-6
     doc = window.document
     ids = list(doc.graph.nodes)
-    doc.graph  # scatter the nodes with one drag, then lay them out again
+    # move one node out of line with a drag, then lay the network out again
     start = node_pos(window, ids[3])
     mouse_drag(qtbot, view.viewport(), start, start + QPoint(0, 120))
     laid_out = {nid: doc.graph.nodes[nid].pos for nid in ids}
@@ -313,8 +300,8 @@ def test_error_nodes_are_red_with_the_message_on_hover(make_window):
     output = next(n.id for n in graph.nodes.values() if n.type == "output")
     item = window.scene.nodes[output]
     assert item.has_error
-    assert "Output needs 1 value" in item.toolTip()
-    assert any("Output needs 1" in m for m in window.problems.messages())
+    assert "needs 1 value" in item.toolTip()
+    assert any("needs 1 value" in m for m in window.problems.messages())
     assert "1 error" in window.problems_label.text()
     window.action_undo.trigger()
     assert not item.has_error
@@ -327,3 +314,43 @@ def test_edge_labels_show_inferred_shapes(make_window):
     assert labels == ["(2)", "(16)", "(16)", "(16)", "(16)", "(1)"]
     assert window.params_label.text() == f"{window.document.analysis.total_params:,} parameters"
     assert window.document.analysis.total_params == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+
+
+def test_middle_drag_and_space_drag_pan(make_window, qtbot):
+    window = make_window("spiral_mlp")
+    view, viewport = window.view, window.view.viewport()
+    bar = view.horizontalScrollBar()
+    start = bar.value()
+    qtbot.mousePress(viewport, Qt.MouseButton.MiddleButton, pos=QPoint(400, 300))
+    qtbot.mouseMove(viewport, pos=QPoint(300, 300))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.MiddleButton, pos=QPoint(300, 300))
+    assert bar.value() == start + 100
+    view.setFocus()
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    mouse_drag(qtbot, viewport, QPoint(300, 300), QPoint(350, 300))
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    assert bar.value() == start + 50
+    assert window.scene.selected_node_ids() == []  # panning is not a rubber band
+    assert window.document.undo_stack.count() == 0
+
+
+def test_wheel_zooms_under_the_mouse(make_window):
+    from PySide6.QtCore import QPointF as P
+    from PySide6.QtGui import QWheelEvent
+
+    window = make_window("spiral_mlp")
+    view = window.view
+    before = view.zoom()
+    event = QWheelEvent(
+        P(300, 300),
+        P(view.viewport().mapToGlobal(QPoint(300, 300))),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(view.viewport(), event)
+    assert view.zoom() > before
+    assert window.zoom_label.text() == f"{view.zoom() * 100:.0f} %"

@@ -33,7 +33,7 @@ def spiral(**changes):
 
 
 def test_training_fills_curves_and_changes_the_boundary(qtbot, rig):
-    controller, dashboard, _host = rig
+    controller, dashboard, host = rig
     boundaries = []
 
     def keep(snap):
@@ -46,8 +46,11 @@ def test_training_fills_curves_and_changes_the_boundary(qtbot, rig):
     controller.stop()
     with qtbot.waitSignal(controller.run_finished, timeout=5000):
         pass
-    assert len(dashboard.loss.train) > 0 and len(dashboard.loss.batch) > 0
-    assert np.isfinite(dashboard.loss.train.y).all()
+    for name in ("train_loss", "batch_loss", "val_accuracy"):
+        xs, ys = dashboard.loss.points(name)
+        assert len(xs) > 0 and np.isfinite(ys).all(), name
+    drawn_x, _ = dashboard.loss.curves["train_loss"].getData()
+    assert drawn_x is not None and len(drawn_x) == len(host.history.get("train_loss"))
     assert not np.allclose(boundaries[0], boundaries[-1])
     assert dashboard.boundary.last_values is not None
     assert dashboard.gradients.columns > 0
@@ -59,7 +62,9 @@ def test_pause_stops_the_step_counter_and_step_advances_exactly_one(qtbot, rig):
     controller, _dashboard, _host = rig
     controller.start(spiral(epochs=500))
     qtbot.waitUntil(lambda: controller.last_snapshot is not None, timeout=30000)
-    with qtbot.waitSignal(controller.snapshot, timeout=5000, check_params_cb=lambda s: s.status == "paused"):
+    with qtbot.waitSignal(
+        controller.snapshot, timeout=5000, check_params_cb=lambda s: s.status == "paused"
+    ):
         controller.pause()
     assert controller.state == PAUSED
     paused_at = controller.last_snapshot.step

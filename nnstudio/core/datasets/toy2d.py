@@ -86,10 +86,11 @@ def spiral(p: dict[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, np.
     labels = _half_labels(p["n_samples"])
     # sqrt spreads points evenly along the arm, which is longer further out.
     t = np.sqrt(rng.uniform(size=labels.size))
-    radius = 0.1 + 0.9 * t
+    # Starting at radius 0.25 keeps the tight, hard-to-fit centre out of the picture.
+    radius = 0.25 + 0.75 * t
     angle = 2 * np.pi * p["turns"] * t + np.pi * labels
-    # The arms lie 0.45 / turns apart, so the jitter is measured against that gap.
-    gap = 0.45 / p["turns"]
+    # The two arms lie 0.375 / turns apart, so the jitter is measured against that gap.
+    gap = 0.375 / p["turns"]
     return _jitter(_polar(radius, angle), gap * p["noise"], rng), labels
 
 

@@ -17,14 +17,25 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 from nnstudio.core.graph import Edge
 from nnstudio.ui import theme
 
-LABEL_PX = 14
+LABEL_PX = 16
 EDGE_COLOR = "#94A3B8"
 
 
+SKIP_DISTANCE = 260.0
+"""A forward wire longer than this, between nodes at about the same height, skips over the
+nodes between them (a residual connection), so it is drawn as an arc above them."""
+
+
 def curve(start: QPointF, end: QPointF) -> QPainterPath:
-    """A horizontal S-curve, the usual look of a node editor's wires."""
+    """A horizontal S-curve, the usual look of a node editor's wires; skips arc over."""
     path = QPainterPath(start)
-    reach = max(abs(end.x() - start.x()) * 0.5, 40.0)
+    dx, dy = end.x() - start.x(), end.y() - start.y()
+    if dx > SKIP_DISTANCE and abs(dy) < 60:
+        lift = min(60.0 + 0.1 * dx, 160.0) * 4 / 3  # the arc peaks at 3/4 of the control lift
+        top = min(start.y(), end.y()) - lift
+        path.cubicTo(QPointF(start.x() + dx * 0.2, top), QPointF(end.x() - dx * 0.2, top), end)
+        return path
+    reach = max(abs(dx) * 0.5, 40.0)
     path.cubicTo(start + QPointF(reach, 0), end - QPointF(reach, 0), end)
     return path
 
@@ -59,10 +70,12 @@ class EdgeItem(QGraphicsPathItem):
             self._label_rect = QRectF()
             return
         metrics = QFontMetricsF(self._font)
-        width = metrics.horizontalAdvance(self.label) + 10
-        height = metrics.height() + 2
+        width = metrics.horizontalAdvance(self.label) + 6
+        height = metrics.height()
         mid = self.path().pointAtPercent(0.5)
-        self._label_rect = QRectF(mid.x() - width / 2, mid.y() - height / 2, width, height)
+        # Above the wire, so it never covers the wire itself or the ports at either end.
+        top = mid.y() - height - 9
+        self._label_rect = QRectF(mid.x() - width / 2, top, width, height)
 
     def boundingRect(self) -> QRectF:
         return super().boundingRect().adjusted(-4, -4, 4, 4).united(self._label_rect)

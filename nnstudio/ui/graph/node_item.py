@@ -20,12 +20,12 @@ from nnstudio.core.layers import PortSpec
 from nnstudio.core.validation import Problem
 from nnstudio.ui import theme
 
-NODE_WIDTH = 160.0
-NODE_HEIGHT = 66.0
-PORT_RADIUS = 7.0
+NODE_WIDTH = 150.0
+NODE_HEIGHT = 76.0
+PORT_RADIUS = 8.0
 PAD = 12.0
-TITLE_PX = 18
-DETAIL_PX = 14
+TITLE_PX = 21
+DETAIL_PX = 17
 
 
 def _font(pixels: int, bold: bool = False) -> QFont:
@@ -135,12 +135,10 @@ class NodeItem(QGraphicsItem):
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             self.detail = "1 problem" if len(errors) == 1 else f"{len(errors)} problems"
-        elif param_count is None:
-            self.detail = ""
-        elif param_count == 0:
-            self.detail = "no parameters"
+        elif not param_count:
+            self.detail = ""  # unknown, or a layer without weights: nothing worth a line
         else:
-            self.detail = f"{param_count:,} parameters"
+            self.detail = f"{param_count:,} params"
         self._update_tooltip()
         self.update()
 
@@ -208,7 +206,7 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(rect, 8, 8)
 
         labelled = len(self.inputs) > 1
-        left = rect.left() + PAD + (12 if labelled else 0)
+        left = rect.left() + PAD + (14 if labelled else 0)
         width = rect.right() - PAD - left
         title_rect = QRectF(left, rect.top() + 9, width, TITLE_PX + 6)
         detail_rect = QRectF(left, rect.bottom() - DETAIL_PX - 13, width, DETAIL_PX + 5)
@@ -216,21 +214,33 @@ class NodeItem(QGraphicsItem):
         bold = _font(TITLE_PX, bold=True)
         fits = QFontMetricsF(bold).horizontalAdvance(self.title) <= width
         detail = self.detail
-        if not fits and rest and detail == "no parameters":
-            # A long summary ("Output · Binary classification") takes the detail line.
+        if not fits and rest and not detail:
+            # A long summary ("Output · Binary classification") takes the empty detail line,
+            # in a smaller size if that makes it fit.
+            rest = rest.lstrip(" ·")
+            size = DETAIL_PX
+            while size > 12 and QFontMetricsF(_font(size)).horizontalAdvance(rest) > width:
+                size -= 1
             self._draw_text(painter, title_rect, name, bold, theme.TEXT)
-            self._draw_text(painter, detail_rect, rest.lstrip(" ·"), _font(DETAIL_PX), "#334155")
+            self._draw_text(painter, detail_rect, rest, _font(size), "#334155")
+        elif not detail:
+            self._draw_title(
+                painter,
+                title_rect.translated(0, rect.center().y() - title_rect.center().y()),
+                name,
+                rest,
+            )
         else:
             self._draw_title(painter, title_rect, name, rest)
             color = theme.ERROR if error else theme.MUTED
             self._draw_text(painter, detail_rect, detail, _font(DETAIL_PX), color)
         if labelled:
-            painter.setFont(_font(12, bold=True))
+            painter.setFont(_font(14, bold=True))
             painter.setPen(QColor(theme.MUTED))
             for port in self.inputs.values():
                 y = port.pos().y()
                 painter.drawText(
-                    QRectF(rect.left() + 8, y - 8, 16, 16),
+                    QRectF(rect.left() + 8, y - 9, 18, 18),
                     Qt.AlignmentFlag.AlignCenter,
                     port.port.label or port.port.name,
                 )
@@ -252,9 +262,13 @@ class NodeItem(QGraphicsItem):
         bold = _font(TITLE_PX, bold=True)
         self._draw_text(painter, rect, name, bold, theme.TEXT)
         used = QFontMetricsF(bold).horizontalAdvance(name)
-        if rest and used < rect.width():
-            room = QRectF(rect.left() + used, rect.top(), rect.width() - used, rect.height())
-            self._draw_text(painter, room, rest, _font(TITLE_PX), "#334155")
+        regular = _font(TITLE_PX)
+        room_width = rect.width() - used
+        elided = QFontMetricsF(regular).elidedText(rest, Qt.TextElideMode.ElideRight, room_width)
+        # Draw the params only if a few characters of them fit; "Output · …" helps no one.
+        if rest and (elided == rest or len(elided.strip(" ·…")) >= 4):
+            room = QRectF(rect.left() + used, rect.top(), room_width, rect.height())
+            self._draw_text(painter, room, rest, regular, "#334155")
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:

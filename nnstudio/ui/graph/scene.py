@@ -59,9 +59,7 @@ class GraphScene(QGraphicsScene):
         doc.analysis_changed.connect(self._apply_analysis)
         doc.project_replaced.connect(self.rebuild)
         doc.locked_changed.connect(self.set_locked)
-        self.selectionChanged.connect(
-            lambda: self.selection_ids_changed.emit(self.selected_node_ids())
-        )
+        self.selectionChanged.connect(self._on_selection_changed)
         self.rebuild()
 
     # -- building from the model ------------------------------------------------------------
@@ -146,9 +144,14 @@ class GraphScene(QGraphicsScene):
             problems = analysis.problems_for(node_id)
             inactive = any(p.severity == "warning" for p in problems)
             item.set_analysis(analysis.param_counts.get(node_id), problems, inactive)
+        graph = self.doc.graph
         for edge, item in self.edges.items():
             shape = analysis.edge_shapes.get(edge)
             item.set_label(fmt_shape(shape) if shape is not None else "")
+            src, dst = graph.nodes.get(edge.src.node), graph.nodes.get(edge.dst.node)
+            if src is not None and dst is not None:
+                carries = f": carries {fmt_shape(shape)}" if shape is not None else ""
+                item.setToolTip(f"{src.label} → {dst.label}{carries}")
 
     def node_item_moved(self, item: NodeItem) -> None:
         """Called by a node item while it moves, so its wires follow it."""
@@ -156,6 +159,13 @@ class GraphScene(QGraphicsScene):
         for edge, edge_item in self.edges.items():
             if node_id in (edge.src.node, edge.dst.node):
                 self._route(edge_item)
+
+    def _on_selection_changed(self) -> None:
+        try:
+            ids = self.selected_node_ids()
+        except RuntimeError:  # the scene is being destroyed and its items are gone
+            return
+        self.selection_ids_changed.emit(ids)
 
     # -- selection --------------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

@@ -22,6 +22,8 @@ from nnstudio.ui.mime import layer_from_mime
 
 MIN_ZOOM = 0.15
 MAX_ZOOM = 3.0
+FIT_MAX_ZOOM = 0.9
+"""Fit to view never magnifies past this: a two-node network should not fill the screen."""
 WORLD = 50_000.0
 
 
@@ -51,8 +53,11 @@ class GraphView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPoint | None = None
         self._space = False
-        scene.doc.graph_event.connect(lambda _e: self.viewport().update())
-        scene.doc.project_replaced.connect(self.viewport().update)
+        scene.doc.graph_event.connect(self._repaint)
+        scene.doc.project_replaced.connect(self._repaint)
+
+    def _repaint(self, *_args: object) -> None:
+        self.viewport().update()
 
     # -- zoom and pan -----------------------------------------------------------------------
     def zoom(self) -> float:
@@ -69,17 +74,17 @@ class GraphView(QGraphicsView):
         self.set_zoom(self.zoom() * ratio)
 
     def fit_to_view(self) -> None:
-        """Show every node, not larger than 100 %."""
+        """Show every node, not larger than FIT_MAX_ZOOM."""
         rect = self.graph_scene.items_rect()
         if rect.isNull():
             self.resetTransform()
+            self.set_zoom(FIT_MAX_ZOOM)
             self.centerOn(0, 0)
-            self.zoom_changed.emit(1.0)
             return
         rect = rect.adjusted(-24, -24, 24, 24)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.0:
-            self.set_zoom(1.0)
+        if self.zoom() > FIT_MAX_ZOOM:
+            self.set_zoom(FIT_MAX_ZOOM)
         elif self.zoom() < MIN_ZOOM:
             self.set_zoom(MIN_ZOOM)
         self.centerOn(rect.center())

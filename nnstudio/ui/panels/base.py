@@ -1,8 +1,7 @@
-"""What every live panel shares: a title row with a PNG export button, and a growing series."""
+"""What every live panel shares: a title row with a PNG export button, and plot helpers."""
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -15,43 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.history import History
+
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#333")
-
-
-class Series:
-    """An append-only (x, y) series in amortized-doubling numpy buffers, for fast setData."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty(capacity, dtype=np.float64)
-        self._n = 0
-
-    def __len__(self) -> int:
-        return self._n
-
-    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
-        count = len(xs)
-        if self._n + count > len(self._x):
-            size = max(len(self._x) * 2, self._n + count)
-            self._x = np.resize(self._x, size)
-            self._y = np.resize(self._y, size)
-        self._x[self._n : self._n + count] = xs
-        self._y[self._n : self._n + count] = ys
-        self._n += count
-
-    def append(self, x: float, y: float) -> None:
-        self.extend(np.array([x]), np.array([y]))
-
-    def clear(self) -> None:
-        self._n = 0
-
-    @property
-    def x(self) -> np.ndarray:
-        return self._x[: self._n]
-
-    @property
-    def y(self) -> np.ndarray:
-        return self._y[: self._n]
 
 
 def fast_curve(
@@ -70,6 +35,8 @@ class Panel(QWidget):
     """A titled panel; subclasses fill `body` and implement the run hooks."""
 
     title = "Panel"
+    history: History | None = None
+    """The run's curves, shared by every panel; set by the PanelHost."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,5 +90,14 @@ class Panel(QWidget):
     def prepare(self, run) -> None:
         """A run's dataset and layers are known."""
 
-    def update_snapshot(self, snap) -> None:
-        """Take in a snapshot; redraw only if visible (see `needs_redraw`)."""
+    def take(self, snap) -> None:
+        """Keep what this panel needs from a snapshot (its curves are already in `history`).
+
+        Cheap by contract: drawing happens in `redraw`, at the host's frame rate."""
+
+    def redraw(self) -> None:
+        """Draw what is stored. The host calls it for visible panels only."""
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.redraw()

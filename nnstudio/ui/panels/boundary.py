@@ -11,8 +11,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QVBoxLayout
 
+from nnstudio.ui.colors import class_color
 from nnstudio.ui.panels.base import Panel
-from nnstudio.ui.panels.colormaps import CLASS_COLORS, diverging, sequential
+from nnstudio.ui.panels.colormaps import diverging, sequential
 
 NOT_2D = (
     "The decision boundary is drawn for 2D data only.\n"
@@ -46,11 +47,13 @@ class BoundaryPanel(Panel):
         )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.regression = False
+        self.last = None
         self.last_values: np.ndarray | None = None
         self.show_message("Press Train to see how the network splits the plane.")
 
     def clear(self) -> None:
         self.image.clear()
+        self.last = None
         self.last_values = None
 
     def prepare(self, run) -> None:
@@ -71,17 +74,16 @@ class BoundaryPanel(Panel):
             self._points_classes(data)
 
     def _points_classes(self, data) -> None:
-        brushes = [pg.mkBrush(c) for c in CLASS_COLORS]
-        pens = [pg.mkPen(c, width=1.5) for c in CLASS_COLORS]
-        y_train = data.y_train.astype(int) % 2
-        y_test = data.y_test.astype(int) % 2
+        classes = range(max(data.num_classes, 2))
+        brushes = {c: pg.mkBrush(class_color(c)) for c in classes}
+        pens = {c: pg.mkPen(class_color(c), width=1.5) for c in classes}
         self.train_points.setData(
             pos=data.points_train,
-            brush=[brushes[c] for c in y_train],
+            brush=[brushes[int(c)] for c in data.y_train],
             pen=pg.mkPen("w", width=0.8),
         )
         self.test_points.setData(
-            pos=data.points_test, brush=pg.mkBrush(None), pen=[pens[c] for c in y_test]
+            pos=data.points_test, brush=pg.mkBrush(None), pen=[pens[int(c)] for c in data.y_test]
         )
 
     def _points_regression(self, data) -> None:
@@ -96,12 +98,15 @@ class BoundaryPanel(Panel):
         )
         self.test_points.setData(pos=data.points_test, brush=pg.mkBrush(None), pen=pg.mkPen("#333"))
 
-    def update_snapshot(self, snap) -> None:
-        boundary = snap.boundary
-        if boundary is None:
+    def take(self, snap) -> None:
+        if snap.boundary is None:
             return
-        self.last_values = boundary.values
-        if not self.isVisible():
+        self.last = snap.boundary
+        self.last_values = snap.boundary.values
+
+    def redraw(self) -> None:
+        boundary = self.last
+        if boundary is None:
             return
         xmin, xmax, ymin, ymax = boundary.extent
         if self.regression:

@@ -1,31 +1,27 @@
-"""Our colour maps, defined once so panels and the settings preview agree."""
+"""Colour maps for the panels, built from the meaning-carrying colours in `ui.colors`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 
-CLASS_COLORS = ("#f59322", "#0877bd")
-"""Class 0 orange, class 1 blue: the same in points and in the boundary image."""
+from nnstudio.ui.colors import CLASS_COLORS, NEGATIVE_WEIGHT, NEUTRAL, POSITIVE_WEIGHT, rgb
+
+
+def _three_stop(low: str, mid: str, high: str) -> pg.ColorMap:
+    colors = np.array([rgb(low), rgb(mid), rgb(high)], dtype=np.ubyte)
+    return pg.ColorMap(np.array([0.0, 0.5, 1.0]), colors)
 
 
 def diverging() -> pg.ColorMap:
-    """Orange through white to blue: symmetric around the middle, for weights and probabilities."""
-    stops = np.array([0.0, 0.5, 1.0])
-    colors = np.array([[245, 147, 34], [247, 247, 247], [8, 119, 189]], dtype=np.ubyte)
-    return pg.ColorMap(stops, colors)
+    """Class 0's colour through white to class 1's: for class-1 probabilities."""
+    return _three_stop(CLASS_COLORS[0], NEUTRAL, CLASS_COLORS[1])
 
 
 def weights_map() -> pg.ColorMap:
     """Red for negative, white for zero, blue for positive weights."""
-    stops = np.array([0.0, 0.5, 1.0])
-    colors = np.array([[202, 0, 32], [247, 247, 247], [5, 113, 176]], dtype=np.ubyte)
-    return pg.ColorMap(stops, colors)
+    return _three_stop(NEGATIVE_WEIGHT, NEUTRAL, POSITIVE_WEIGHT)
 
 
 def sequential() -> pg.ColorMap:
     return pg.colormap.get("viridis")
-
-
-def class_color(index: int) -> str:
-    return CLASS_COLORS[index % len(CLASS_COLORS)] if index < 2 else pg.intColor(index).name()

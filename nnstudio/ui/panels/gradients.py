@@ -30,6 +30,7 @@ class GradientPanel(Panel):
         layout.addWidget(self.graphics)
         self.bar_plot = self.graphics.addPlot(row=0, col=0)
         self.bar_plot.setLabel("left", "log₁₀ ‖grad‖")
+        self.bar_plot.getAxis("left").enableAutoSIPrefix(False)
         self.bar_plot.showGrid(y=True, alpha=0.2)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#0877bd")
         self.bar_plot.addItem(self.bars)
@@ -45,12 +46,12 @@ class GradientPanel(Panel):
         self.colorbar.setImageItem(self.heatmap, insert_in=self.heat_plot)
         self.layer_ids: list[str] = []
         self.labels: dict[str, str] = {}
-        self.history = np.full((0, 0), np.nan, dtype=np.float32)
+        self.norms = np.full((0, 0), np.nan, dtype=np.float32)
         self.columns = 0
         self.latest: np.ndarray | None = None
 
     def clear(self) -> None:
-        self.history = np.full((len(self.layer_ids), HISTORY_COLUMNS), np.nan, dtype=np.float32)
+        self.norms = np.full((len(self.layer_ids), HISTORY_COLUMNS), np.nan, dtype=np.float32)
         self.columns = 0
         self.latest = None
         self.bars.setOpts(x=[], height=[])
@@ -63,14 +64,14 @@ class GradientPanel(Panel):
         self.bar_plot.getAxis("bottom").setTicks([ticks])
         rows = [(i + 0.5, node_id) for i, node_id in enumerate(self.layer_ids)]
         self.heat_plot.getAxis("left").setTicks([rows])
-        if self.history.shape[0] != len(self.layer_ids):
+        if self.norms.shape[0] != len(self.layer_ids):
             self.clear()
 
     @staticmethod
     def _short(label: str) -> str:
-        return label.replace(" (", "\n(")
+        return label.replace(" (", "·").rstrip(")")
 
-    def update_snapshot(self, snap) -> None:
+    def take(self, snap) -> None:
         if not snap.grad_norms or not self.layer_ids:
             return
         values = np.array(
@@ -81,21 +82,22 @@ class GradientPanel(Panel):
         self.latest = logs
         if self.columns == HISTORY_COLUMNS:
             # Keep the whole run in view: halve the history's time resolution when full.
-            half = self.history[:, 1::2]
-            self.history[:, : half.shape[1]] = half
-            self.history[:, half.shape[1] :] = np.nan
+            half = self.norms[:, 1::2]
+            self.norms[:, : half.shape[1]] = half
+            self.norms[:, half.shape[1] :] = np.nan
             self.columns = half.shape[1]
-        self.history[:, self.columns] = logs
+        self.norms[:, self.columns] = logs
         self.columns += 1
-        if self.isVisible():
-            self.redraw()
 
     def redraw(self) -> None:
         if self.latest is None:
             return
         finite = np.nan_to_num(self.latest, nan=np.log10(FLOOR))
-        self.bars.setOpts(x=np.arange(len(finite)), height=finite, width=0.7)
-        shown = self.history[:, : self.columns]
+        # Bars rise from a floor below the smallest norm, so a taller bar is a larger gradient.
+        base = min(-6.0, float(np.floor(finite.min())) - 1.0)
+        self.bars.setOpts(x=np.arange(len(finite)), y0=base, y1=finite, height=None, width=0.7)
+        self.bar_plot.setYRange(base, max(1.0, float(finite.max()) + 0.5), padding=0)
+        shown = self.norms[:, : self.columns]
         valid = shown[np.isfinite(shown)]
         if valid.size:
             lo, hi = float(valid.min()), float(valid.max())
@@ -103,7 +105,3 @@ class GradientPanel(Panel):
             self.colorbar.setLevels(levels)
             self.heatmap.setImage(np.nan_to_num(shown, nan=lo), autoLevels=False, levels=levels)
             self.heatmap.setRect(QRectF(0, 0, self.columns, len(self.layer_ids)))
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.redraw()

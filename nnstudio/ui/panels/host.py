@@ -1,10 +1,20 @@
-"""Feeds the training controller's signals to every live panel."""
+"""Feeds the training controller's snapshots to every live panel, at a paced frame rate.
+
+The History is the single store of the run's curves: panels draw from it, the project file
+saves it, and opening a project puts it back. Snapshots are recorded as they arrive (cheap);
+drawing happens in frames spaced by the FramePacer, for visible panels only.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
+import time
 
+from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtWidgets import QAbstractScrollArea
+
+from nnstudio.core.history import History
 from nnstudio.ui.panels.base import Panel
+from nnstudio.ui.panels.pacing import FramePacer
 from nnstudio.ui.training.controller import TrainingController
 
 
@@ -13,16 +23,41 @@ class PanelHost(QObject):
         super().__init__(controller)
         self.controller = controller
         self.panels = panels
+        self.history = History()
+        self.frames = 0
+        self.pacer = FramePacer(self)
+        for panel in panels:
+            for view in panel.findChildren(QAbstractScrollArea):
+                self.pacer.watch(view.viewport())
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.frame)
+        self._last_frame = 0.0
+        self._share_history()
         controller.run_prepared.connect(self._prepare)
         controller.snapshot.connect(self._snapshot)
         controller.weights_reset.connect(self.clear)
         controller.run_started.connect(self._started)
+        controller.run_finished.connect(lambda _final: self.frame())
+
+    def _share_history(self) -> None:
+        for panel in self.panels:
+            panel.history = self.history
 
     def panel(self, cls: type[Panel]) -> Panel:
         return next(p for p in self.panels if isinstance(p, cls))
 
+    def load_history(self, history: History | None) -> None:
+        """Show the curves of an opened project; training continues after their last step."""
+        self.history = history if history is not None else History()
+        self._share_history()
+        for panel in self.panels:
+            panel.clear()
+        self.controller.step_offset = self.history.last_step
+
     @Slot()
     def clear(self) -> None:
+        self.history.clear()
         for panel in self.panels:
             panel.clear()
 
@@ -38,5 +73,23 @@ class PanelHost(QObject):
 
     @Slot(object)
     def _snapshot(self, snap) -> None:
+        self.history.append_snapshot(snap)
         for panel in self.panels:
-            panel.update_snapshot(snap)
+            panel.take(snap)
+        if snap.status != "running":
+            self.frame()  # pause, step, stop and the end are shown at once
+        elif not self._timer.isActive():
+            wait = self._last_frame + self.pacer.interval() - time.perf_counter()
+            self._timer.start(max(0, int(wait * 1000)))
+
+    @Slot()
+    def frame(self) -> None:
+        """Redraw every visible panel from what it has stored."""
+        self._timer.stop()
+        self._last_frame = time.perf_counter()
+        self.pacer.begin()
+        for panel in self.panels:
+            if panel.isVisible():
+                panel.redraw()
+        self.pacer.end_update()
+        self.frames += 1

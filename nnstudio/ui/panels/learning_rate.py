@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout
 
-from nnstudio.ui.panels.base import Panel, Series, fast_curve
+from nnstudio.core.history import LEARNING_RATE
+from nnstudio.ui.panels.base import Panel, fast_curve
 
 
 class LearningRatePanel(Panel):
@@ -24,17 +25,16 @@ class LearningRatePanel(Panel):
         plot.setLabel("bottom", "step")
         plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve = fast_curve(plot, "#6a3d9a", 2)
-        self.series = Series()
 
     def clear(self) -> None:
-        self.series.clear()
-        self.curve.setData([], [])
+        self.redraw()
 
-    def update_snapshot(self, snap) -> None:
-        self.series.append(snap.step, snap.learning_rate)
-        if self.isVisible():
-            self.curve.setData(self.series.x, self.series.y)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.curve.setData(self.series.x, self.series.y)
+    def redraw(self) -> None:
+        series = self.history.get(LEARNING_RATE) if self.history is not None else None
+        if series is None or not len(series):
+            self.curve.setData([], [])
+            return
+        x, y = series.arrays()
+        self.curve.setData(x, y)
+        # A constant rate would otherwise get a meaningless symmetric range around it.
+        self.plot_widget.setYRange(0, float(y.max()) * 1.15 or 1.0, padding=0)

@@ -63,12 +63,10 @@ class WeightPanel(Panel):
         self.layer_box.setCurrentIndex(max(index, 0))
         self.layer_box.blockSignals(False)
 
-    def update_snapshot(self, snap) -> None:
+    def take(self, snap) -> None:
         if snap.weights is None:
             return
         self.weights = snap.weights
-        if self.isVisible():
-            self.redraw()
 
     def redraw(self) -> None:
         node_id = self.layer_box.currentData()
@@ -81,7 +79,3 @@ class WeightPanel(Panel):
         self.image.setImage(matrix, autoLevels=False, levels=(-bound, bound))
         shape = " × ".join(str(d) for d in weight.shape)
         self.info.setText(f"{shape}  ·  max |w| = {bound:.3g}")
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.redraw()

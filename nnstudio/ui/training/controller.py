@@ -18,6 +18,7 @@ from nnstudio.ui.threads import register_qthread
 from nnstudio.ui.training.worker import TrainingWorker
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
+EVALUATING = "evaluating"
 
 
 @dataclass
@@ -37,6 +38,8 @@ class TrainingController(QObject):
     run_finished = Signal(object)
     """The last Snapshot of the run (None if it failed before its first step)."""
     weights_reset = Signal()
+    evaluated = Signal(str, float, object)
+    """(split, loss, accuracy or None): the answer to `evaluate`."""
     run_prepared = Signal(object)
     """PreparedRun: dataset and layers of the run, from the worker."""
 
@@ -65,13 +68,26 @@ class TrainingController(QObject):
     # -- commands -------------------------------------------------------------------------
     def start(self, project: Project, paused: bool = False) -> None:
         """Train a frozen copy of `project`, continuing from the last run's weights if any."""
+        self._launch(project, paused, None)
+
+    def evaluate(self, project: Project, split: str = "test") -> None:
+        """Score the current weights on one split, on the worker thread; see `evaluated`.
+
+        This is the only way the GUI touches the test split: a deliberate, final check."""
+        if self.trained_state is not None:
+            self._launch(project, False, split)
+
+    def _launch(self, project: Project, paused: bool, split: str | None) -> None:
         if self.busy:
             return
         frozen = project_from_dict(project_to_dict(project))
         control = TrainingControl()
         if paused:
             control.pause()
-        worker = TrainingWorker(frozen, control, self.trained_state, self.options)
+        worker = TrainingWorker(
+            frozen, control, self.trained_state, self.options, evaluate_split=split
+        )
+        worker.evaluated.connect(self.evaluated)
         thread = QThread()
         thread.setObjectName("training_thread")
         register_qthread(thread)
@@ -84,8 +100,11 @@ class TrainingController(QObject):
         # Direct: quit must reach the thread even while the GUI thread is blocked in wait().
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread, self._worker, self._control = thread, worker, control
-        self._set_state(PAUSED if paused else RUNNING)
-        self.run_started.emit(RunInfo(frozen))
+        if split is not None:
+            self._set_state(EVALUATING)
+        else:
+            self._set_state(PAUSED if paused else RUNNING)
+            self.run_started.emit(RunInfo(frozen))
         thread.start()
 
     def pause(self) -> None:
@@ -120,11 +139,13 @@ class TrainingController(QObject):
         self.step_offset = self.epoch_offset = 0
         self.weights_reset.emit()
 
-    def set_trained_state(self, state: dict[str, Any] | None) -> None:
-        """Adopt weights loaded from a project file, so Train continues from them."""
+    def set_trained_state(self, state: dict[str, Any] | None, step: int = 0) -> None:
+        """Adopt weights loaded from a project file, so Train continues from them at `step`."""
         if not self.busy:
             self.trained_state = state
-            self.step_offset = self.epoch_offset = 0
+            self.step_offset = step if state is not None else 0
+            self.epoch_offset = 0
+            self.last_snapshot = None
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop any run and wait for its thread; True if the thread ended in time."""

@@ -83,6 +83,7 @@ class TrainingActions(QObject):
         self.window = parent
         self.progress = ProgressReadout(parent)
         self._epochs = 1
+        self.last_evaluation: tuple[str, float, object] | None = None
 
         def action(name: str, text: str, keys, tip: str, slot) -> QAction:
             act = QAction(text, parent)
@@ -114,12 +115,21 @@ class TrainingActions(QObject):
             "Throw away the trained weights and start fresh",
             controller.reset,
         )
+        self.evaluate = action(
+            "action_evaluate_test",
+            "Evaluate on Test Set",
+            "Ctrl+T",
+            "Score the trained network on the held-out test split (a final check)",
+            self.on_evaluate,
+        )
         self.actions = [self.train, self.pause, self.step, self.stop, self.reset]
         controller.state_changed.connect(self._sync)
         controller.snapshot.connect(self._on_snapshot)
         controller.failed.connect(self._on_failed)
         controller.run_finished.connect(self._on_finished)
         controller.weights_reset.connect(lambda: self.progress.show_text("Weights reset"))
+        controller.evaluated.connect(self._on_evaluated)
+        controller.weights_reset.connect(lambda: self._sync(controller.state))
         self._sync(controller.state)
 
     def _startable(self) -> Project | None:
@@ -152,6 +162,21 @@ class TrainingActions(QObject):
         else:
             self.controller.step()
 
+    @Slot()
+    def on_evaluate(self) -> None:
+        project = self._startable()
+        if project is not None:
+            self.progress.show_text("Evaluating on the test set…")
+            self.controller.evaluate(project, "test")
+
+    @Slot(str, float, object)
+    def _on_evaluated(self, split: str, loss: float, accuracy: object) -> None:
+        acc = "" if accuracy is None else f", accuracy {accuracy:.3f}"
+        text = f"Test set: loss {loss:.4f}{acc}"
+        self.last_evaluation = (split, loss, accuracy)
+        self.progress.show_text(text)
+        self.message.emit(text)
+
     @Slot(str)
     def _sync(self, state: str) -> None:
         active = state != IDLE
@@ -161,6 +186,7 @@ class TrainingActions(QObject):
         self.step.setEnabled(state in (IDLE, PAUSED, RUNNING))
         self.stop.setEnabled(state in (RUNNING, PAUSED))
         self.reset.setEnabled(state == IDLE)
+        self.evaluate.setEnabled(state == IDLE and self.controller.trained_state is not None)
         if state == PAUSED:
             self.progress.show_text(self.progress.label.text().split(" · ")[0] + " · paused")
         elif state == STOPPING:
@@ -175,6 +201,7 @@ class TrainingActions(QObject):
 
     @Slot(object)
     def _on_finished(self, final) -> None:
+        self._sync(self.controller.state)
         if final is None:
             return
         if final.status == "diverged":

@@ -31,7 +31,11 @@ class TrainingDashboard(QMainWindow):
         self.weights = WeightPanel()
         self.learning_rate = LearningRatePanel()
         self.panels: list[Panel] = [
-            self.loss, self.boundary, self.gradients, self.weights, self.learning_rate
+            self.loss,
+            self.boundary,
+            self.gradients,
+            self.weights,
+            self.learning_rate,
         ]
         self.docks: dict[str, QDockWidget] = {}
         loss = self._dock(self.loss, Left)

@@ -56,6 +56,8 @@ class TrainingWorker(QObject):
     failed = Signal(str)
     prepared = Signal(object)
     """PreparedRun, once the dataset and model exist."""
+    evaluated = Signal(str, float, object)
+    """(split, loss, accuracy or None) from an evaluation-only job."""
 
     def __init__(
         self,
@@ -63,12 +65,15 @@ class TrainingWorker(QObject):
         control: TrainingControl,
         initial_state: dict[str, Any] | None,
         options: Any = None,
+        evaluate_split: str | None = None,
     ) -> None:
         super().__init__()
         self.project = project
         self.control = control
         self.initial_state = initial_state
         self.options = options
+        self.evaluate_split = evaluate_split
+        """When set, score the weights on this split instead of training."""
         self.mailbox = SnapshotMailbox()
         self.trainer: Any = None
 
@@ -97,6 +102,10 @@ class TrainingWorker(QObject):
                     str(self.trainer.device),
                 )
             )
+            if self.evaluate_split is not None:
+                loss, accuracy = self.trainer.evaluate(self.evaluate_split)
+                self.evaluated.emit(self.evaluate_split, loss, accuracy)
+                return
             for snap in self.trainer.run(self.control):
                 final = snap
                 if self.mailbox.put(snap):

@@ -1,0 +1,122 @@
+"""Render the app offscreen into docs/images/, so the docs show what the app looks like.
+
+Run: python docs/screenshots.py [NAME ...]   (no names: every shot)
+Each shot builds a fresh 1280×800 main window, sets it up like a user would, and saves a PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-shots-"))
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+from nnstudio.core.templates import TEMPLATES
+from nnstudio.ui.app import make_application
+from nnstudio.ui.commands import SetParamCommand
+
+IMAGES = Path(__file__).resolve().parent / "images"
+SIZE = (1280, 800)
+Shot = Callable[[], "MainWindow"]  # noqa: F821
+SHOTS: dict[str, Shot] = {}
+
+
+def shot(name: str) -> Callable[[Shot], Shot]:
+    def register(fn: Shot) -> Shot:
+        SHOTS[name] = fn
+        return fn
+
+    return register
+
+
+def settle(ms: int = 50) -> None:
+    """Let Qt finish layouts and paints (there is no user to wait for)."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def window_with(template: str):
+    from nnstudio.ui.main_window import MainWindow
+
+    window = MainWindow(TEMPLATES.get(template).build())
+    window.ask_unsaved = lambda: "discard"
+    window.resize(*SIZE)
+    window.show()
+    window.settings_panel.preview.ensure_plot()
+    window.settings_panel.preview.refresh()
+    window.settings_panel.set_devices([("auto", "Auto"), ("cpu", "CPU")])
+    settle()
+    window.view.fit_to_view()
+    settle()
+    return window
+
+
+def nodes_of(window, layer_type: str) -> list[str]:
+    return [n.id for n in window.document.graph.nodes.values() if n.type == layer_type]
+
+
+@shot("editor")
+def editor():
+    """The spiral MLP with the experiment settings and the dataset preview."""
+    return window_with("spiral_mlp")
+
+
+@shot("editor-inspector")
+def editor_inspector():
+    """A Linear node selected: its settings in the inspector."""
+    window = window_with("spiral_mlp")
+    window.scene.select_nodes([nodes_of(window, "linear")[1]])
+    settle()
+    return window
+
+
+@shot("editor-error")
+def editor_error():
+    """The last Linear has 2 units for a one-number output: the Output is red and says why."""
+    window = window_with("spiral_mlp")
+    doc = window.document
+    doc.push(SetParamCommand(doc, nodes_of(window, "linear")[-1], "units", 2))
+    window.scene.select_nodes(nodes_of(window, "output"))
+    settle()
+    return window
+
+
+@shot("editor-residual")
+def editor_residual():
+    """A skip connection arcs over the block it bypasses."""
+    window = window_with("residual_mlp")
+    window.settings_dock.raise_()
+    settle()
+    return window
+
+
+def render(names: list[str]) -> list[Path]:
+    app = make_application()
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names:
+        window = SHOTS[name]()
+        path = IMAGES / f"{name}.png"
+        window.grab().save(str(path))
+        written.append(path)
+        window.close()
+        window.deleteLater()
+        settle()
+    app.processEvents()
+    return written
+
+
+if __name__ == "__main__":
+    chosen = sys.argv[1:] or list(SHOTS)
+    unknown = [n for n in chosen if n not in SHOTS]
+    if unknown:
+        sys.exit(f"unknown shot(s): {', '.join(unknown)}; known: {', '.join(SHOTS)}")
+    for written_path in render(chosen):
+        print(written_path)
