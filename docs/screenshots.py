@@ -97,6 +97,38 @@ def editor_residual():
     return window
 
 
+def train_until(window, snapshots: int, seconds: float = 60.0) -> None:
+    """Press Train and let the run go on until `snapshots` frames reached the panels."""
+    training = window.training
+    seen: list[object] = []
+    training.controller.snapshot.connect(seen.append)
+    training.actions.train.trigger()
+    loop_for = 0.0
+    while len(seen) < snapshots and loop_for < seconds:
+        settle(100)
+        loop_for += 0.1
+
+
+@shot("training")
+def training_mid_run():
+    """The spiral MLP mid-run: curves, boundary, gradient magnitudes and a weight heatmap."""
+    window = window_with("spiral_mlp")
+    train_until(window, 120)
+    window.training.controller.pause()
+    settle(300)
+    return window
+
+
+@shot("training-deep-sigmoid")
+def training_deep_sigmoid():
+    """Ten sigmoid layers: the gradient panel shows the first layers' gradients fading."""
+    window = window_with("deep_sigmoid")
+    train_until(window, 60)
+    window.training.controller.pause()
+    settle(300)
+    return window
+
+
 def render(names: list[str]) -> list[Path]:
     app = make_application()
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -106,6 +138,9 @@ def render(names: list[str]) -> list[Path]:
         path = IMAGES / f"{name}.png"
         window.grab().save(str(path))
         written.append(path)
+        training = getattr(window, "training", None)
+        if training is not None:
+            training.controller.shutdown(3000)
         window.close()
         window.deleteLater()
         settle()

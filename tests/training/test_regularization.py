@@ -134,13 +134,12 @@ def test_each_step_uses_the_scheduled_rate(schedule: str) -> None:
 def test_decoupled_weight_decay_shrinks_weights(optimizer: str) -> None:
     norms = []
     for decay in (0.0, 0.5):
-        trainer = make_trainer(optimizer=optimizer, epochs=30, learning_rate=0.01)
-        trainer.settings.optimizer_params[optimizer] = {"weight_decay": decay}
+        settings = TrainingSettings(
+            {"optimizer": optimizer, "epochs": 30, "learning_rate": 0.01, "batch_size": 10},
+            {optimizer: {"weight_decay": decay}},
+        )
         trainer = Trainer(
-            mlp([8, 8], "tanh"),
-            trainer.dataset,
-            trainer.settings,
-            ProbeOptions(snapshot_every_steps=1000),
+            mlp([8, 8], "tanh"), load_dataset(XOR), settings, ProbeOptions(snapshot_every_steps=0)
         )
         list(trainer.run())
         norms.append(float(flat_weights(trainer).norm()))
