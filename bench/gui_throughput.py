@@ -59,7 +59,7 @@ def gui_steps_per_second(app, project) -> float:
     dashboard.close()
     dashboard.deleteLater()
     app.processEvents()
-    print(f"    GUI run: {len(frames)} snapshots drawn")
+    print(f"    GUI run: {len(frames)} snapshots received")
     return steps / (marks["end"] - marks["start"])
 
 
@@ -68,7 +68,16 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--threads", type=int, default=0,
+        help="torch threads for the bare and headless loops; 0 = what the GUI worker uses",
+    )
     args = parser.parse_args()
+    import torch
+
+    from nnstudio.ui.training.worker import worker_threads
+
+    torch.set_num_threads(args.threads or worker_threads())
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])

@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nnstudio", description="NN Studio: build neural networks and watch them learn."
     )
     parser.add_argument("--version", action="version", version=f"NN Studio {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check without a screen that this copy can open, train, save and draw a project",
+    )
     sub = parser.add_subparsers(dest="command")
     train = sub.add_parser("train", help="train a project without the GUI")
     train.add_argument("project", help="a .nnstudio or .json project file")
@@ -119,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:
+        from nnstudio.selftest import main as self_test
+
+        return self_test(argv[1:])
     parser = build_parser()
     if not argv or (argv[0] != "train" and not argv[0].startswith("-")):
         # `nnstudio` and `nnstudio FILE` open the app.

@@ -8,6 +8,8 @@ import threading
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tiny models train many times faster on one thread here, and tests are full of tiny models.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(autouse=True)

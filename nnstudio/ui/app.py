@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from nnstudio.core.errors import ProjectFileError
+from nnstudio.core.recovery import clear_session
+from nnstudio.resources import APP_ICON, resources_root
 from nnstudio.ui.settings_store import APPLICATION, ORGANIZATION
 from nnstudio.ui.theme import apply_theme
 
@@ -69,15 +71,23 @@ def make_application() -> QApplication:
         app = QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    icon = resources_root() / APP_ICON
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
     apply_theme(app)
     return app
 
 
-def run_app(project_path: str | None = None) -> int:
-    """Open the main window (with `project_path` if given) and run until it closes."""
+def open_main_window(project_path: str | None = None) -> QMainWindow:
+    """Build and show the main window (with `project_path` if given), as `nnstudio FILE` does.
+
+    After the first paint it starts the background tasks, reports a file that would not open,
+    and offers to recover work a crashed session left behind.
+    """
     app = make_application()
     from nnstudio.ui.main_window import MainWindow
     from nnstudio.ui.project_io import read_project
+    from nnstudio.ui.settings_store import add_recent_file
 
     loaded, error = None, None
     if project_path:
@@ -99,10 +109,23 @@ def run_app(project_path: str | None = None) -> int:
             return
         window.start_background_tasks()
         if loaded is not None:
+            add_recent_file(str(project_path))
             window.project_loaded.emit(loaded)
         if error is not None:
             window.show_error("Cannot open project", error)
+        window.offer_recovery()
 
     window._first_paint = FirstPaintWatcher(window, painted)
     window.show()
-    return app.exec()
+    return window
+
+
+def run_app(project_path: str | None = None) -> int:
+    """Open the main window (with `project_path` if given) and run until it closes."""
+    app = make_application()
+    window = open_main_window(project_path)
+    try:
+        return app.exec()
+    finally:
+        window.autosaver.shutdown()
+        clear_session()  # a clean exit: nothing of this session is left to recover

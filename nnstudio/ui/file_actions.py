@@ -1,19 +1,35 @@
-"""File → New, New from Template, Open, Open Recent, Save and Save As, for the main window.
+"""File → New, New from Template, Open, Open Recent, Save and Save As, for the main window,
+plus crash recovery at startup and project files dropped on the window.
 
 A mixin so the window module stays about layout and wiring. It expects `document`,
-`editing_locked`, `save_extras`, `project_loaded`, `recent_menu` and `show_status` on self.
+`editing_locked`, `save_extras`, `autosaver`, `project_loaded`, `recent_menu` and
+`show_status` on self.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QMimeData, Qt, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from nnstudio.core import recovery
 from nnstudio.core.errors import ProjectFileError
 from nnstudio.core.project import Project
+from nnstudio.core.project_files import PROJECT_SUFFIX
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui import project_io, settings_store
+
+if TYPE_CHECKING:
+    from nnstudio.ui.recovery_dialog import RecoveryDecision
+
+DROP_SUFFIXES = (PROJECT_SUFFIX, ".json")
+"""Files that open when dropped on the window."""
+
+
+UNSAVED_NOTE = "Your changes are still open here and not saved: try another folder or name."
 
 
 class FileActions:
@@ -34,6 +50,12 @@ class FileActions:
 
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.critical(self, title, message)
+
+    def ask_recovery(self, entries: list[recovery.RecoveryEntry]) -> RecoveryDecision:
+        """Ask which autosaves of a crashed session to recover or delete (replaceable)."""
+        from nnstudio.ui.recovery_dialog import RecoveryDialog
+
+        return RecoveryDialog(entries, self).decide()
 
     def confirm_discard(self) -> bool:
         """True when the current project may be replaced (saved, discarded or unchanged)."""
@@ -104,7 +126,13 @@ class FileActions:
             extras = self.save_extras() if self.save_extras is not None else {}
             written = project_io.write_project(path, self.document.project, **extras)
         except ProjectFileError as exc:
-            self.show_error("Cannot save project", str(exc))
+            self.show_error("Cannot save project", f"{exc}\n\n{UNSAVED_NOTE}")
+            return False
+        except OSError as exc:  # the core turns these into ProjectFileError; just in case
+            why = exc.strerror or str(exc)
+            self.show_error(
+                "Cannot save project", f"{path.name} could not be saved: {why}.\n\n{UNSAVED_NOTE}"
+            )
             return False
         self.document.mark_saved(written)
         settings_store.add_recent_file(str(written))
@@ -136,3 +164,87 @@ class FileActions:
         self.recent_menu.addSeparator()
         clear = self.recent_menu.addAction("Clear list")
         clear.triggered.connect(settings_store.clear_recent_files)
+
+    # -- crash recovery -------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """At startup: offer the autosaves a crashed session left; True if one was opened."""
+        entries = recovery.pending_recoveries()
+        if not entries:
+            return False
+        decision = self.ask_recovery(entries)
+        for entry in decision.discard:
+            try:
+                recovery.discard_recovery(entry)
+            except ProjectFileError as exc:
+                self.show_error("Cannot delete autosave", str(exc))
+        return decision.recover is not None and self.recover(decision.recover)
+
+    def recover(self, entry: recovery.RecoveryEntry) -> bool:
+        """Open an autosave as an unsaved document that Save writes back to where it came from."""
+        if self.editing_locked or not self.confirm_discard():
+            return False
+        try:
+            loaded = recovery.load_recovery(entry)
+        except ProjectFileError as exc:
+            self.show_error("Cannot recover project", str(exc))
+            return False
+        self.document.replace_project(loaded.project, entry.source_path)
+        self.document.undo_stack.resetClean()  # unsaved until the user saves it
+        self.project_loaded.emit(loaded)
+        # Our own autosave of it first; only then does the crashed session's copy go.
+        if self.autosaver.write_now() is not None:
+            try:
+                recovery.discard_recovery(entry)
+            except ProjectFileError as exc:
+                self.show_status(str(exc))
+        self.show_status(
+            f"Recovered {entry.title} as it was {entry.saved_at:%H:%M}. Save it to keep it."
+        )
+        return True
+
+    # -- dropped files --------------------------------------------------------------------
+    # A drop anywhere in the window lands here: the canvas ignores everything but layers from
+    # the palette, so Qt hands a dropped file on to the window.
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._take_project_drag(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._take_project_drag(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._take_project_drag(event)
+        if path is not None:
+            # Open after the drop returns: the file manager that started the drag waits on
+            # it, and opening may ask about unsaved changes.
+            QTimer.singleShot(0, self, lambda: self.open_dropped(path))
+
+    def _take_project_drag(self, event: QDropEvent) -> Path | None:
+        path = dropped_project(event.mimeData())
+        if path is None:
+            event.ignore()
+            return None
+        # Copy, never Move: a file manager deletes the original after an accepted move.
+        if event.possibleActions() & Qt.DropAction.CopyAction:
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.acceptProposedAction()
+        return path
+
+    def open_dropped(self, path: Path) -> bool:
+        if self.editing_locked:
+            self.show_status("Stop training before opening another project.")
+            return False
+        return self.open_file(path)
+
+
+def dropped_project(mime: QMimeData) -> Path | None:
+    """The first local project file (.nnstudio or .json) among dropped URLs, if any."""
+    if not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile():
+            path = Path(url.toLocalFile())
+            if path.suffix.lower() in DROP_SUFFIXES:
+                return path
+    return None

@@ -28,12 +28,14 @@ from nnstudio.core.project import Project
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.core.validation import Analysis
 from nnstudio.ui import settings_store
+from nnstudio.ui.autosave import AutoSaver
 from nnstudio.ui.document import Document
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.graph.scene import GraphScene
 from nnstudio.ui.graph.view import GraphView
 from nnstudio.ui.help_dialogs import ShortcutsDialog, show_about
 from nnstudio.ui.inspector import Inspector
+from nnstudio.ui.mime import put_on_clipboard
 from nnstudio.ui.palette import Palette
 from nnstudio.ui.problems import ProblemsPanel
 from nnstudio.ui.settings_panel import SettingsPanel
@@ -74,9 +76,11 @@ class MainWindow(FileActions, QMainWindow):
         self.close_guards: list[Callable[[], bool]] = []
         """Each is asked before the window closes; any False keeps it open."""
         self.editing_locked = False
+        self.autosaver = AutoSaver(self.document, self._autosave_extras, self)
         self.scene = GraphScene(self.document, self)
         self.view = GraphView(self.scene, self)
         self.setCentralWidget(self.view)
+        self.setAcceptDrops(True)  # project files; FileActions handles them
         self._build_docks()
         self._build_actions()
         self._build_menus()
@@ -362,6 +366,7 @@ class MainWindow(FileActions, QMainWindow):
         self.palette.layer_activated.connect(self.add_layer_at_centre)
         self.problems.node_requested.connect(self.reveal_node)
         self.view.zoom_changed.connect(self._show_zoom)
+        self.autosaver.failed.connect(self._autosave_failed)
 
     def _install_extensions(self) -> None:
         try:
@@ -398,6 +403,13 @@ class MainWindow(FileActions, QMainWindow):
         self.recent_menu.setEnabled(not locked)
         self._sync_undo_actions()
         self.editing_locked_changed.emit(locked)
+
+    # -- autosave ---------------------------------------------------------------------------
+    def _autosave_extras(self) -> dict[str, Any]:
+        return self.save_extras() if self.save_extras is not None else {}
+
+    def _autosave_failed(self, message: str) -> None:
+        self.show_status(f"Autosave failed, so unsaved work is not protected: {message}")
 
     # -- status and title -------------------------------------------------------------------
     def show_status(self, message: str) -> None:
@@ -479,7 +491,7 @@ class MainWindow(FileActions, QMainWindow):
         mime = self.scene.copy_selection()
         if mime is None:
             return False
-        QApplication.clipboard().setMimeData(mime)
+        put_on_clipboard(mime)
         count = len(self.scene.selected_node_ids())
         self.show_status(f"Copied {count} node{'s' if count != 1 else ''}.")
         return True
@@ -546,6 +558,7 @@ class MainWindow(FileActions, QMainWindow):
             event.ignore()
             return
         self.save_layout()
+        self.autosaver.shutdown()
         event.accept()
 
     # -- after the first paint --------------------------------------------------------------

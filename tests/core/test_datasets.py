@@ -17,9 +17,10 @@ from nnstudio.core.datasets import (
 )
 from nnstudio.core.errors import DatasetError
 
-ALL_NAMES = DATASETS.names()
-CLASSIFIERS = [s.name for s in DATASETS if s.task == "classification"]
-REGRESSORS = [s.name for s in DATASETS if s.task == "regression"]
+# The generated 2D sets; real, image, CSV and sequence sets are tested in their own files.
+ALL_NAMES = [s.name for s in DATASETS if s.is_2d]
+CLASSIFIERS = [s.name for s in DATASETS if s.is_2d and s.task == "classification"]
+REGRESSORS = [s.name for s in DATASETS if s.is_2d and s.task == "regression"]
 ALL_FEATURES = tuple(DERIVED_FEATURES.names())
 
 

@@ -10,11 +10,16 @@ from nnstudio.core.templates import TEMPLATES
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
-    """Point QSettings at a temp folder so tests never read or write the user's settings."""
+    """Point QSettings and autosaves at temp folders: tests never touch the user's own."""
     folder = tmp_path / "settings"
     folder.mkdir()
     monkeypatch.setenv("NNSTUDIO_SETTINGS_DIR", str(folder))
-    return folder
+    # Autosaves too: a test must never write to (or recover from) the user's own folder.
+    monkeypatch.setenv("NNSTUDIO_RECOVERY_DIR", str(tmp_path / "recovery"))
+    yield folder
+    from nnstudio.core.recovery import clear_session
+
+    clear_session()
 
 
 @pytest.fixture

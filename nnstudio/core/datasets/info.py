@@ -7,11 +7,13 @@ from nnstudio.core.layers.spec import ShapeContext
 
 
 def dataset_info(config: DatasetConfig) -> ShapeContext:
+    """The Input shape and target of `config`; file datasets read at most their headers."""
     spec = config.spec()
-    width = 2 + len(config.features)
+    info = spec.info(config.resolved_params(), len(config.features))
     return ShapeContext(
-        input_shape=(width,),
-        task=spec.task,
-        num_classes=spec.num_classes,
-        target_dim=1 if spec.task == "regression" else spec.num_classes,
+        input_shape=info.input_shape,
+        task=info.task,
+        num_classes=info.num_classes,
+        target_dim=1 if info.task == "regression" else info.num_classes,
+        integer_input=info.integer_input,
     )

@@ -16,6 +16,49 @@ from nnstudio.core.registry import Registry
 
 Generator = Callable[[dict[str, Any], np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
+KINDS = ("points", "table", "image", "sequence")
+"""What a sample looks like, which picks the preview: 2D points, a row of numbers, an image
+(channels, height, width) or a sequence of steps."""
+
+NORMALIZATIONS = ("none", "standardize", "minmax")
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a dataset choice yields, known cheaply (from declarations or file headers)."""
+
+    input_shape: tuple[int, ...]
+    task: str
+    num_classes: int
+    integer_input: bool = False
+    """The inputs are whole-number token ids (for an Embedding), not real numbers."""
+
+
+@dataclass
+class RawData:
+    """A loader's output before the split: every sample, or a train pool and a fixed test set."""
+
+    x: np.ndarray
+    y: np.ndarray
+    feature_names: list[str]
+    x_test: np.ndarray | None = None
+    """A test set that comes separately (MNIST's t10k files); None splits the test off x."""
+    y_test: np.ndarray | None = None
+    class_names: tuple[str, ...] = ()
+    normalize: str = "none"
+    """How to rescale input columns, with statistics of the train split only."""
+    scaled_columns: np.ndarray | None = None
+    """Which columns `normalize` touches (a bool mask); None means all of them."""
+    value_scale: float = 1.0
+    """Inputs are multiplied by this once the samples are picked, so 8-bit pixels stay small
+    until then (1/255 turns them into 0..1)."""
+    normalize_target: str = "none"
+    """How to rescale a regression target, again with train-split statistics only."""
+
+
+Loader = Callable[[dict[str, Any], np.random.Generator], RawData]
+Describer = Callable[[dict[str, Any]], DataInfo]
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -29,11 +72,31 @@ class DatasetSpec:
     help: str
     params: ParamSet
     num_classes: int
-    """Number of classes for classification, 0 for regression."""
-    generate: Generator
+    """Number of classes for classification, 0 for regression (see `describe` when it varies)."""
+    generate: Generator | None
     """(resolved params, rng) -> points (N, 2) and targets: int labels or float values (N,)."""
     is_2d: bool = True
     """The raw points are 2D, so the app can draw a decision boundary under them."""
+    load: Loader | None = None
+    """For data that is not 2D points: (resolved params, rng) -> RawData."""
+    describe: Describer | None = None
+    """(resolved params) -> DataInfo without loading the data; needed along with `load`."""
+    kind: str = "points"
+    """One of KINDS."""
+
+    def __post_init__(self) -> None:
+        if (self.generate is None) == (self.load is None):
+            raise ValueError(f"dataset {self.name!r} needs exactly one of generate and load")
+        if self.load is not None and (self.describe is None or self.is_2d):
+            raise ValueError(f"dataset {self.name!r} loads data: give describe, is_2d=False")
+        if self.kind not in KINDS:
+            raise ValueError(f"dataset {self.name!r} has unknown kind {self.kind!r}")
+
+    def info(self, values: dict[str, Any], features: int = 0) -> DataInfo:
+        """The shapes and task this dataset yields with resolved settings `values`."""
+        if self.describe is not None:
+            return self.describe(values)
+        return DataInfo((2 + features,), self.task, self.num_classes)
 
 
 DATASETS: Registry[DatasetSpec] = Registry("dataset")
@@ -105,6 +168,10 @@ class DatasetConfig:
         if isinstance(self.features, str):
             raise DatasetError("Derived features must be a list of names, not one string.")
         check_feature_names(self.features)
+        if self.features and not self.spec().is_2d:
+            raise DatasetError(
+                f"Extra inputs are made from 2D points; {self.spec().display_name} has none."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, for project files."""
@@ -146,6 +213,10 @@ class DatasetConfig:
         features = data.get("features", [])
         if not isinstance(features, (list, tuple)):
             raise DatasetError(f"Derived features must be a list of names, not {features!r}.")
+        if features and not spec.is_2d:
+            raise DatasetError(
+                f"Extra inputs are made from 2D points; {spec.display_name} has none."
+            )
         return cls(
             name=name,
             params={key: resolved[key] for key in raw_params},
@@ -176,6 +247,10 @@ class Dataset:
     points_test: np.ndarray | None = None
     features: tuple[str, ...] = ()
     """Names of the derived features, so new points can be turned into inputs the same way."""
+    class_names: tuple[str, ...] = ()
+    """A readable name per class index, where the data has them (iris species, CSV labels)."""
+    kind: str = "points"
+    """One of KINDS: what a sample looks like."""
 
     @property
     def feature_shape(self) -> tuple[int, ...]:

@@ -36,8 +36,13 @@ def need_sequence(display_name: str, shape: Shape) -> tuple[int, int]:
 # -- Embedding ---------------------------------------------------------------------------
 
 
-def _embedding_shape(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
+def _embedding_shape(p: Params, ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
     shape = ins[0]
+    if ctx.integer_input is False:
+        raise ShapeError(
+            "Embedding needs token ids (whole numbers), and this dataset gives real numbers: "
+            "choose a token dataset such as Parity, or remove the Embedding."
+        )
     if len(shape) != 1:
         raise ShapeError(
             f"Embedding needs a sequence of token ids (steps) but gets {fmt_shape(shape)}: "

@@ -32,6 +32,8 @@ class ShapeContext:
     """"classification" or "regression": what the dataset asks for."""
     num_classes: int = 0
     target_dim: int = 1
+    integer_input: bool | None = None
+    """Whether the data are whole-number token ids; None when unknown."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,6 +20,42 @@ from PySide6.QtWidgets import (
 from nnstudio.core.history import History
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#333")
+
+
+class PaintTime:
+    """Seconds the GUI thread has spent painting plots, for the frame pacer."""
+
+    seconds = 0.0
+
+
+class PlotWidget(pg.PlotWidget):
+    """A pyqtgraph PlotWidget that reports how long each paint takes."""
+
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        PaintTime.seconds += time.perf_counter() - started
+
+
+class LayoutWidget(pg.GraphicsLayoutWidget):
+    """A pyqtgraph GraphicsLayoutWidget that reports how long each paint takes."""
+
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        PaintTime.seconds += time.perf_counter() - started
+
+
+def nice_ceiling(value: float) -> float:
+    """The next of 1, 2, 5, 10, 20, ... at or above `value`: a range bound that moves rarely."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for mantissa in (1.0, 2.0, 5.0, 10.0):
+        bound = mantissa * 10.0**exponent
+        if bound >= value:
+            return bound
+    return 10.0 ** (exponent + 1)
 
 
 def fast_curve(

@@ -12,9 +12,11 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QVBoxLayout
 
 from nnstudio.ui.colors import class_color
-from nnstudio.ui.panels.base import Panel
+from nnstudio.ui.panels.base import Panel, PlotWidget
 from nnstudio.ui.panels.colormaps import diverging, sequential
 
+BOUNDARY_TINT = 0.45
+"""How strongly the boundary image is coloured; points are drawn at full strength on top."""
 NOT_2D = (
     "The decision boundary is drawn for 2D data only.\n"
     "This dataset has {n} input features, so there is no plane to draw it on."
@@ -28,7 +30,7 @@ class BoundaryPanel(Panel):
         super().__init__(parent)
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.plot_widget = pg.PlotWidget(self.body)
+        self.plot_widget = PlotWidget(self.body)
         self.plot_widget.setObjectName("boundary_plot")
         layout.addWidget(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
@@ -43,7 +45,11 @@ class BoundaryPanel(Panel):
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
         self.colorbar = pg.ColorBarItem(
-            values=(0, 1), colorMap=diverging(), interactive=False, width=12, label="P(class 1)"
+            values=(0, 1),
+            colorMap=diverging(BOUNDARY_TINT),
+            interactive=False,
+            width=12,
+            label="P(class 1)",
         )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.regression = False
@@ -69,7 +75,7 @@ class BoundaryPanel(Panel):
             self.colorbar.setColorMap(sequential())
             self._points_regression(data)
         else:
-            self.colorbar.setColorMap(diverging())
+            self.colorbar.setColorMap(diverging(BOUNDARY_TINT))
             self.colorbar.setLevels((0.0, 1.0))
             self._points_classes(data)
 
@@ -83,7 +89,7 @@ class BoundaryPanel(Panel):
             pen=pg.mkPen("w", width=0.8),
         )
         self.test_points.setData(
-            pos=data.points_test, brush=pg.mkBrush(None), pen=[pens[int(c)] for c in data.y_test]
+            pos=data.points_test, brush=pg.mkBrush("w"), pen=[pens[int(c)] for c in data.y_test]
         )
 
     def _points_regression(self, data) -> None:

@@ -13,9 +13,17 @@ def _three_stop(low: str, mid: str, high: str) -> pg.ColorMap:
     return pg.ColorMap(np.array([0.0, 0.5, 1.0]), colors)
 
 
-def diverging() -> pg.ColorMap:
-    """Class 0's colour through white to class 1's: for class-1 probabilities."""
-    return _three_stop(CLASS_COLORS[0], NEUTRAL, CLASS_COLORS[1])
+def _tint(hex_color: str, strength: float) -> str:
+    """`hex_color` mixed with white: `strength` 1 is the colour itself, 0 is white."""
+    r, g, b = (round(255 - (255 - c) * strength) for c in rgb(hex_color))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def diverging(strength: float = 1.0) -> pg.ColorMap:
+    """Class 0's colour through white to class 1's: for class-1 probabilities.
+
+    The boundary image uses a pale `strength`, so points in full colour stand out on it."""
+    return _three_stop(_tint(CLASS_COLORS[0], strength), NEUTRAL, _tint(CLASS_COLORS[1], strength))
 
 
 def weights_map() -> pg.ColorMap:

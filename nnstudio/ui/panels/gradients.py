@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QVBoxLayout
 
-from nnstudio.ui.panels.base import Panel
+from nnstudio.ui.panels.base import LayoutWidget, Panel
 from nnstudio.ui.panels.colormaps import sequential
 
 HISTORY_COLUMNS = 300
@@ -25,7 +25,7 @@ class GradientPanel(Panel):
         super().__init__(parent)
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.graphics = pg.GraphicsLayoutWidget(self.body)
+        self.graphics = LayoutWidget(self.body)
         self.graphics.setObjectName("gradient_plot")
         layout.addWidget(self.graphics)
         self.bar_plot = self.graphics.addPlot(row=0, col=0)
@@ -44,6 +44,7 @@ class GradientPanel(Panel):
             values=(-6, 0), colorMap=sequential(), interactive=False, width=12, label="log₁₀"
         )
         self.colorbar.setImageItem(self.heatmap, insert_in=self.heat_plot)
+        self._bar_range = (0.0, 0.0)
         self.layer_ids: list[str] = []
         self.labels: dict[str, str] = {}
         self.norms = np.full((0, 0), np.nan, dtype=np.float32)
@@ -64,6 +65,11 @@ class GradientPanel(Panel):
         self.bar_plot.getAxis("bottom").setTicks([ticks])
         rows = [(i + 0.5, node_id) for i, node_id in enumerate(self.layer_ids)]
         self.heat_plot.getAxis("left").setTicks([rows])
+        count = max(len(self.layer_ids), 1)
+        self.bar_plot.setXRange(-0.6, count - 0.4, padding=0)
+        self.heat_plot.setXRange(0, HISTORY_COLUMNS, padding=0)
+        self.heat_plot.setYRange(0, count, padding=0)
+        self._bar_range = (0.0, 0.0)
         if self.norms.shape[0] != len(self.layer_ids):
             self.clear()
 
@@ -96,7 +102,10 @@ class GradientPanel(Panel):
         # Bars rise from a floor below the smallest norm, so a taller bar is a larger gradient.
         base = min(-6.0, float(np.floor(finite.min())) - 1.0)
         self.bars.setOpts(x=np.arange(len(finite)), y0=base, y1=finite, height=None, width=0.7)
-        self.bar_plot.setYRange(base, max(1.0, float(finite.max()) + 0.5), padding=0)
+        top = max(1.0, float(np.ceil(finite.max())) + 0.5)
+        if (base, top) != self._bar_range:
+            self._bar_range = (base, top)
+            self.bar_plot.setYRange(base, top, padding=0)
         shown = self.norms[:, : self.columns]
         valid = shown[np.isfinite(shown)]
         if valid.size:

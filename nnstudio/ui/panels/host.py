@@ -1,8 +1,10 @@
-"""Feeds the training controller's snapshots to every live panel, at a paced frame rate.
+"""Feeds the training controller's snapshots to every live panel, at a paced rate.
 
 The History is the single store of the run's curves: panels draw from it, the project file
-saves it, and opening a project puts it back. Snapshots are recorded as they arrive (cheap);
-drawing happens in frames spaced by the FramePacer, for visible panels only.
+saves it, and opening a project puts it back. Snapshots are recorded as they arrive (cheap).
+Drawing is spread out: each tick of a paced timer redraws one visible panel that has news,
+in turn, so the GUI thread is never blocked for more than one panel's paint at a time and
+the FramePacer keeps the share of time spent drawing (and so holding the GIL) small.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QObject, QTimer, Slot
-from PySide6.QtWidgets import QAbstractScrollArea
 
 from nnstudio.core.history import History
 from nnstudio.ui.panels.base import Panel
@@ -25,13 +26,13 @@ class PanelHost(QObject):
         self.panels = panels
         self.history = History()
         self.frames = 0
-        self.pacer = FramePacer(self)
-        for panel in panels:
-            for view in panel.findChildren(QAbstractScrollArea):
-                self.pacer.watch(view.viewport())
+        """Panel redraws done, for tests and benchmarks."""
+        self._dirty: set[int] = set()
+        self._turn = 0
+        self.pacer = FramePacer()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.frame)
+        self._timer.timeout.connect(self._tick)
         self._last_frame = 0.0
         self._share_history()
         controller.run_prepared.connect(self._prepare)
@@ -50,6 +51,7 @@ class PanelHost(QObject):
     def load_history(self, history: History | None) -> None:
         """Show the curves of an opened project; training continues after their last step."""
         self.history = history if history is not None else History()
+        self.history.step_offset = 0  # the controller already adds the earlier steps
         self._share_history()
         for panel in self.panels:
             panel.clear()
@@ -76,20 +78,45 @@ class PanelHost(QObject):
         self.history.append_snapshot(snap)
         for panel in self.panels:
             panel.take(snap)
+        self._dirty.update(range(len(self.panels)))
         if snap.status != "running":
             self.frame()  # pause, step, stop and the end are shown at once
-        elif not self._timer.isActive():
-            wait = self._last_frame + self.pacer.interval() - time.perf_counter()
-            self._timer.start(max(0, int(wait * 1000)))
+        else:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self._timer.isActive() or not self._dirty:
+            return
+        wait = self._last_frame + self.pacer.interval() - time.perf_counter()
+        self._timer.start(max(0, int(wait * 1000)))
+
+    @Slot()
+    def _tick(self) -> None:
+        """Redraw the next visible panel with news, then schedule the next turn."""
+        count = len(self.panels)
+        for offset in range(count):
+            index = (self._turn + offset) % count
+            if index in self._dirty and self.panels[index].isVisible():
+                self._turn = index + 1
+                self._dirty.discard(index)
+                self._redraw(self.panels[index])
+                break
+        else:
+            self._dirty.clear()  # nothing visible needs drawing; hidden panels catch up on show
+        self._schedule()
+
+    def _redraw(self, panel: Panel) -> None:
+        self._last_frame = time.perf_counter()
+        self.pacer.begin()
+        panel.redraw()
+        self.pacer.end_update()
+        self.frames += 1
 
     @Slot()
     def frame(self) -> None:
-        """Redraw every visible panel from what it has stored."""
+        """Redraw every visible panel now (on pause, step, stop and at the end)."""
         self._timer.stop()
-        self._last_frame = time.perf_counter()
-        self.pacer.begin()
+        self._dirty.clear()
         for panel in self.panels:
             if panel.isVisible():
-                panel.redraw()
-        self.pacer.end_update()
-        self.frames += 1
+                self._redraw(panel)

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout
 
 from nnstudio.core import history as h
-from nnstudio.ui.panels.base import Panel, fast_curve
+from nnstudio.ui.panels.base import LayoutWidget, Panel, fast_curve, nice_ceiling
 
 TRAIN, VAL, BATCH = "#0877bd", "#e8710a", "#b0c4de"
 TINY = 1e-12
@@ -26,7 +26,7 @@ class LossPanel(Panel):
         self.header.insertWidget(0, self.log_box)
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.graphics = pg.GraphicsLayoutWidget(self.body)
+        self.graphics = LayoutWidget(self.body)
         self.graphics.setObjectName("loss_plot")
         layout.addWidget(self.graphics)
         self.loss_plot = self.graphics.addPlot(row=0, col=0)
@@ -37,7 +37,8 @@ class LossPanel(Panel):
         self.acc_plot.setLabel("left", "accuracy")
         self.acc_plot.setLabel("bottom", "step")
         self.acc_plot.setXLink(self.loss_plot)
-        self.acc_plot.setYRange(0, 1.02)
+        self.acc_plot.setYRange(0, 1.02, padding=0)
+        self.acc_plot.enableAutoRange(y=False)
         self.acc_plot.showGrid(x=True, y=True, alpha=0.2)
         self.acc_plot.addLegend(offset=(-5, -5), brush=pg.mkBrush(255, 255, 255, 210))
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
@@ -50,10 +51,19 @@ class LossPanel(Panel):
             h.VAL_ACCURACY: fast_curve(self.acc_plot, VAL, 2, "validation"),
         }
 
+        # Ranges move in 1-2-5 steps, not every frame: axes then stay cached between frames.
+        self.loss_plot.enableAutoRange(x=False, y=False)
+        self._x_bound = 0.0
+        self._y_bound = 0.0
+
     def set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
+        self.loss_plot.enableAutoRange(y=on)
+        self._y_bound = 0.0
+        self.redraw()
 
     def clear(self) -> None:
+        self._x_bound = self._y_bound = 0.0
         self.redraw()
 
     def prepare(self, run) -> None:
@@ -66,8 +76,22 @@ class LossPanel(Panel):
         return series.arrays()
 
     def redraw(self) -> None:
+        x_last, y_top = 0.0, 0.0
         for name, curve in self.curves.items():
             x, y = self.points(name)
             if name not in (h.TRAIN_ACCURACY, h.VAL_ACCURACY):
                 y = np.maximum(y, TINY)
+                if len(y):
+                    y_top = max(y_top, float(np.nanmax(y[np.isfinite(y)], initial=0.0)))
+            if len(x):
+                x_last = max(x_last, float(x[-1]))
             curve.setData(x, y)
+        x_bound = nice_ceiling(x_last * 1.02)
+        if x_bound != self._x_bound:
+            self._x_bound = x_bound
+            self.loss_plot.setXRange(0, x_bound, padding=0.01)
+        if not self.log_box.isChecked():
+            y_bound = nice_ceiling(y_top * 1.05)
+            if y_bound != self._y_bound:
+                self._y_bound = y_bound
+                self.loss_plot.setYRange(0, y_bound, padding=0)

@@ -1,67 +1,44 @@
 """Frame pacing: how often the panels may redraw without starving the training thread.
 
-Painting pyqtgraph views runs Python in the GUI thread, and while it does the worker thread
-waits for the GIL. So the host measures what each frame really costs (updating the items plus
-the paint that follows) and spaces frames so that drawing takes at most `duty` of the time.
-A cheap frame runs at up to `max_fps`; an expensive one less often, never below `min_fps`.
+Painting pyqtgraph views runs Python in the GUI thread, and while it does, the worker thread
+waits for the GIL. The pacer reads how much CPU time the GUI thread really used between two
+redraws (`time.thread_time`, which counts painting, layout and event handling alike, and not
+time spent waiting) and steers the redraw interval so that share stays near `duty`: longer
+when the GUI thread is too busy, shorter when it idles, between `max_fps` and `min_fps`.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer
 
-
-class FramePacer(QObject):
-    def __init__(
-        self,
-        parent: QObject | None = None,
-        duty: float = 0.12,
-        max_fps: float = 30.0,
-        min_fps: float = 4.0,
-    ) -> None:
-        super().__init__(parent)
+class FramePacer:
+    def __init__(self, duty: float = 0.15, max_fps: float = 30.0, min_fps: float = 2.0) -> None:
         self.duty = duty
         self.min_interval = 1.0 / max_fps
         self.max_interval = 1.0 / min_fps
-        self.cost = 0.0
-        """Smoothed seconds of GUI-thread work per frame."""
-        self._frame_started: float | None = None
-        self._paint_started: float | None = None
-        self._work = 0.0
-        self._watched: list[QObject] = []
-
-    def watch(self, widget: QObject) -> None:
-        """Count the paint time of `widget` (a plot's viewport) towards the frame cost."""
-        widget.installEventFilter(self)
-        self._watched.append(widget)
+        self.current = self.min_interval
+        self.load = 0.0
+        """Smoothed share of wall time the GUI thread spent on the CPU."""
+        self._cpu = time.thread_time()
+        self._wall = time.perf_counter()
 
     def interval(self) -> float:
-        """Seconds to wait between frames at the current cost."""
-        return min(self.max_interval, max(self.min_interval, self.cost / self.duty))
+        """Seconds to wait before the next redraw."""
+        return self.current
 
     def begin(self) -> None:
-        self._frame_started = time.perf_counter()
-        self._work = 0.0
+        """A redraw starts: update the load estimate and steer the interval."""
+        cpu, wall = time.thread_time(), time.perf_counter()
+        elapsed = wall - self._wall
+        if elapsed > 0:
+            share = (cpu - self._cpu) / elapsed
+            self.load = 0.6 * self.load + 0.4 * share
+            if self.load > self.duty:
+                self.current = min(self.max_interval, self.current * 1.3)
+            else:
+                self.current = max(self.min_interval, self.current / 1.1)
+        self._cpu, self._wall = cpu, wall
 
     def end_update(self) -> None:
-        """The panels' item updates are done; their paint follows in the event loop."""
-        if self._frame_started is not None:
-            self._work += time.perf_counter() - self._frame_started
-            self._frame_started = None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self._paint_started is None:
-            self._paint_started = time.perf_counter()
-            # A zero timer fires once the current batch of paint events has been handled.
-            QTimer.singleShot(0, self._painted)
-        return False
-
-    def _painted(self) -> None:
-        if self._paint_started is None:
-            return
-        self._work += time.perf_counter() - self._paint_started
-        self._paint_started = None
-        self.cost = 0.7 * self.cost + 0.3 * self._work if self.cost else self._work
-        self._work = 0.0
+        """Kept for symmetry with `begin`; the next `begin` accounts for this redraw's cost."""

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout
 
-from nnstudio.ui.panels.base import Panel
+from nnstudio.ui.panels.base import Panel, PlotWidget
 from nnstudio.ui.panels.colormaps import weights_map
 
 
@@ -33,7 +33,7 @@ class WeightPanel(Panel):
         self.header.insertWidget(2, self.info)
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.plot_widget = pg.PlotWidget(self.body)
+        self.plot_widget = PlotWidget(self.body)
         self.plot_widget.setObjectName("weight_plot")
         layout.addWidget(self.plot_widget)
         plot = self.plot_widget.getPlotItem()

@@ -111,6 +111,9 @@ class TrainingUI(QObject):
         self.document.project_replaced.connect(self._project_replaced)
         self.document.graph_event.connect(self._graph_changed)
         self.document.dataset_changed.connect(self._check_weights_fit)
+        self.document.dataset_changed.connect(self.refresh_preview)
+        self.document.training_changed.connect(self.refresh_preview)
+        self.document.project_replaced.connect(self.refresh_preview)
         window.save_extras = self.save_extras
         window.close_guards.append(self.close_guard)
         QTimer.singleShot(800, self.ensure_dashboard)
@@ -125,9 +128,15 @@ class TrainingUI(QObject):
         self.dashboard = TrainingDashboard(self.training_page)
         self.training_layout.addWidget(self.dashboard)
         self.host = PanelHost(self.controller, self.dashboard.panels)
+        self.refresh_preview()
         if self._pending_history is not None:
             self.host.load_history(self._pending_history)
             self._pending_history = None
+
+    def refresh_preview(self) -> None:
+        """Redraw the planned learning-rate schedule from the current settings."""
+        if self.dashboard is not None:
+            self.dashboard.learning_rate.show_preview(self.document.project)
 
     def _tab_changed(self, index: int) -> None:
         """The training view takes the whole window: the editor's docks step aside."""
