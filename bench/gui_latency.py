@@ -50,13 +50,23 @@ def measure(app, seconds: float, train: bool) -> np.ndarray:
 
     timer.timeout.connect(tick)
     if train:
+        # Measure training at full speed: wait until the worker has imported torch and built
+        # the model (the import holds the GIL for long stretches, once per session).
+        ready = QEventLoop()
+        controller.run_prepared.connect(lambda _run: QTimer.singleShot(500, ready.quit))
         controller.start(spiral_project(10, 100000))
+        ready.exec()
+    else:
+        settle = QEventLoop()
+        QTimer.singleShot(500, settle.quit)
+        settle.exec()
+    start_step = controller.last_snapshot.step if controller.last_snapshot else 0
     clock.start()
     timer.start()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
     timer.stop()
-    steps = controller.last_snapshot.step if controller.last_snapshot else 0
+    steps = (controller.last_snapshot.step if controller.last_snapshot else 0) - start_step
     controller.shutdown(2000)
     dashboard.close()
     app.processEvents()

@@ -19,7 +19,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import bare_loop_steps_per_second, cpu_note, median, spiral_project
+import statistics
+
+from _common import cpu_note, spiral_project
+from trainer_overhead import bare_loop, make_trainer, sequential_copy
+
+
+def bare_steps_per_second(batch: int, epochs: int) -> float:
+    """The plain PyTorch loop of trainer_overhead, on the same data and batches."""
+    from nnstudio.core.datasets import DatasetConfig, load_dataset
+
+    trainer = make_trainer(load_dataset(DatasetConfig("spiral")), batch, epochs)
+    return trainer.total_steps / bare_loop(trainer, sequential_copy(trainer), trainer.total_steps)
 
 
 def headless_steps_per_second(project) -> float:
@@ -69,7 +80,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--threads", type=int, default=0,
+        "--threads",
+        type=int,
+        default=0,
         help="torch threads for the bare and headless loops; 0 = what the GUI worker uses",
     )
     args = parser.parse_args()
@@ -91,14 +104,14 @@ def main() -> None:
     steps = epochs * per_epoch
     bare, headless, gui = [], [], []
     for round_no in range(args.rounds):
-        bare.append(bare_loop_steps_per_second(project, steps))
+        bare.append(bare_steps_per_second(args.batch, epochs))
         headless.append(headless_steps_per_second(project))
         gui.append(gui_steps_per_second(app, project))
         print(
             f"round {round_no + 1}: bare {bare[-1]:,.0f}  headless {headless[-1]:,.0f}  "
             f"GUI-live {gui[-1]:,.0f} steps/s"
         )
-    b, h, g = median(bare), median(headless), median(gui)
+    b, h, g = (statistics.median(v) for v in (bare, headless, gui))
     print(f"\nspiral 2-8-8-1, batch {args.batch}, {steps} steps per run; {cpu_note()}")
     print(f"median steps/s: bare {b:,.0f}, headless {h:,.0f}, GUI-live {g:,.0f}")
     print(f"GUI-live / headless = {g / h:.2f}x   (target >= 0.8x)")

@@ -175,6 +175,115 @@ def residual_mlp() -> Project:
     )
 
 
+def sequential(layers: LayerList) -> Graph:
+    """A graph that is one chain of layers, laid out."""
+    graph = Graph()
+    chain(graph, layers)
+    apply_layout(graph)
+    return graph
+
+
+@template(
+    "digits_cnn",
+    "CNN for the 8×8 digits",
+    "A small convolutional network on scikit-learn's handwritten digits: 16 filters of 3×3 "
+    "find strokes, max pooling halves the image, one Linear layer picks the digit. It "
+    "reaches about 98 % test accuracy (at least 95 %) in 20 epochs. Needs scikit-learn.",
+)
+def digits_cnn() -> Project:
+    return Project(
+        sequential(
+            [
+                ("input", {}),
+                ("conv2d", {"channels": 16, "kernel": 3, "padding": 1}),
+                ("relu", {}),
+                ("maxpool2d", {"kernel": 2}),
+                ("flatten", {}),
+                ("linear", {"units": 10}),
+                ("output", {"task": "multiclass", "loss": "cross_entropy"}),
+            ]
+        ),
+        DatasetConfig("digits"),
+        _settings(learning_rate=0.01, batch_size=32, epochs=20),
+        "Digits CNN",
+    )
+
+
+@template(
+    "lstm_parity",
+    "LSTM sequence classifier (parity)",
+    "Is the number of ones in a sequence of 8 bits odd? An Embedding turns each bit into a "
+    "vector, an LSTM reads them one by one and its last state decides. Every bit matters, so "
+    "the LSTM has to carry the running answer to the end; it reaches about 99 % test accuracy "
+    "(at least 95 %). Try a plain RNN or longer sequences to see it struggle.",
+)
+def lstm_parity() -> Project:
+    return Project(
+        sequential(
+            [
+                ("input", {}),
+                ("embedding", {"vocab": 2, "dim": 8}),
+                ("lstm", {"hidden": 32}),
+                ("linear", {"units": 1}),
+                ("output", {"task": "binary", "loss": "bce"}),
+            ]
+        ),
+        DatasetConfig("parity", {"length": 8}),
+        _settings(learning_rate=0.01, batch_size=32, epochs=40),
+        "LSTM on parity",
+    )
+
+
+@template(
+    "transformer_copy",
+    "Small Transformer encoder (copy a token)",
+    "Which token sits at position 5 of a sequence of 10? Token embeddings plus a positional "
+    "encoding go through one Transformer block (4 attention heads); attention can look the "
+    "position up directly instead of remembering it. It reaches about 100 % test accuracy "
+    "(at least 95 %). Remove the positional encoding and it can no longer tell the steps apart.",
+)
+def transformer_copy() -> Project:
+    return Project(
+        sequential(
+            [
+                ("input", {}),
+                ("embedding", {"vocab": 8, "dim": 32}),
+                ("positional_encoding", {}),
+                ("transformer_block", {"heads": 4, "ff": 64, "dropout": 0.0}),
+                ("flatten", {}),
+                ("linear", {"units": 8}),
+                ("output", {"task": "multiclass", "loss": "cross_entropy"}),
+            ]
+        ),
+        DatasetConfig("copy_token", {"length": 10, "vocab": 8, "position": 5}),
+        _settings(learning_rate=0.003, batch_size=32, epochs=20),
+        "Transformer copying a token",
+    )
+
+
+@template(
+    "swiglu_mlp",
+    "SwiGLU MLP (breast cancer)",
+    "One SwiGLU layer (a SiLU gate times a value, 32 wide) on the 30 measurements of the "
+    "breast cancer table, then one output. Early stopping keeps the weights of the best "
+    "validation epoch. It reaches about 97 % test accuracy (at least 93 %). Needs scikit-learn.",
+)
+def swiglu_mlp() -> Project:
+    return Project(
+        sequential(
+            [
+                ("input", {}),
+                ("swiglu", {"units": 16, "hidden": 32}),
+                ("linear", {"units": 1}),
+                ("output", {"task": "binary", "loss": "bce"}),
+            ]
+        ),
+        DatasetConfig("breast_cancer"),
+        _settings(learning_rate=0.003, batch_size=16, epochs=60, patience=10),
+        "SwiGLU MLP",
+    )
+
+
 EXAMPLES = {"spiral": "spiral_mlp", "xor": "xor_mlp", "circle": "circle_mlp"}
 """Bundled example file name -> template it is written from."""
 

@@ -198,7 +198,8 @@ class FileActions:
             except ProjectFileError as exc:
                 self.show_status(str(exc))
         self.show_status(
-            f"Recovered {entry.title} as it was {entry.saved_at:%H:%M}. Save it to keep it."
+            f"Recovered {entry.title} as autosaved {entry.saved_at:%Y-%m-%d %H:%M}. "
+            "Save it to keep it."
         )
         return True
 

@@ -89,3 +89,15 @@ def test_saved_training_reopens_with_weights_and_curves(
         other.training.actions.train.trigger()
     assert other.training.controller.last_snapshot.step > steps
     assert other.training.controller.state == IDLE
+
+
+def test_closing_mid_run_keeps_the_weights_and_asks_to_save(qtbot, spiral_window):
+    training = spiral_window.training
+    asked = []
+    spiral_window.ask_unsaved = lambda: asked.append(True) or "cancel"
+    training.actions.train.trigger()
+    qtbot.waitUntil(lambda: training.controller.last_snapshot is not None, timeout=30000)
+    assert not spiral_window.close(), "Cancel keeps the window open"
+    assert asked, "closing with freshly trained weights must ask about saving them"
+    assert training.controller.trained_state is not None
+    assert training.controller.state == IDLE and not running_qthreads()

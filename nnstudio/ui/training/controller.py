@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.project import Project, project_from_dict, project_to_dict
 from nnstudio.training.control import TrainingControl
@@ -156,7 +156,12 @@ class TrainingController(QObject):
             return True
         finished = thread.wait(timeout_ms)
         if finished:
-            self._cleanup()
+            # Handle the worker's last queued signals now (its final snapshot and weights),
+            # so a window closing right after this can still offer to save them.
+            QCoreApplication.sendPostedEvents(self)
+            if self._thread is not None:
+                self._cleanup()
+                self._set_state(IDLE)
         return finished
 
     # -- worker callbacks (GUI thread) ----------------------------------------------------
