@@ -1,8 +1,8 @@
 """Weight initializers, declared once, with a scale to show explosion and vanishing.
 
-They apply to the weights of every Linear and convolution inside the model (gated and
-attention layers included), so new layers get them for free. Biases start at zero except
-under the framework default.
+They apply to every weight matrix inside the model (gated, recurrent and attention layers
+included), so new layers get them for free. Biases start at zero except under the
+framework default.
 """
 
 from __future__ import annotations
@@ -93,23 +93,24 @@ for _spec in (
     INITIALIZERS.register(_spec)
 
 
-def _weight_owners(model: nn.Module) -> list[nn.Module]:
-    from torch import nn
-
-    kinds = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Bilinear)
-    return [m for m in model.modules() if isinstance(m, kinds)]
-
-
 def apply_initializer(model: nn.Module, name: str, scale: float = 1.0) -> None:
+    """Fill every weight matrix (and kernel) of `model`, whatever layer owns it.
+
+    Weights are the parameters of two or more dimensions with "weight" in their name: Linear
+    and convolution weights, the input and hidden matrices of RNN/LSTM/GRU, attention
+    projections and embedding tables alike. Under any initializer but the default, biases
+    start at zero. Norm layers' scales (one dimension) are left alone.
+    """
     import torch
 
     spec = INITIALIZERS.get(name)
     with torch.no_grad():
-        for module in _weight_owners(model):
-            weight = module.weight
-            if spec.fill is not None:
-                spec.fill(weight)
-                if getattr(module, "bias", None) is not None:
-                    module.bias.zero_()
-            if scale != 1.0:
-                weight.mul_(scale)
+        for param_name, param in model.named_parameters():
+            leaf = param_name.rsplit(".", 1)[-1]
+            if param.dim() >= 2 and "weight" in leaf:
+                if spec.fill is not None:
+                    spec.fill(param)
+                if scale != 1.0:
+                    param.mul_(scale)
+            elif spec.fill is not None and leaf.startswith("bias"):
+                param.zero_()

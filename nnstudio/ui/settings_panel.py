@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -30,6 +31,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.optimizers import OPTIMIZERS
 from nnstudio.core.settings import TRAINING_PARAMS, TrainingSettings
 from nnstudio.ui.commands import SetDatasetCommand, SetTrainingCommand
+from nnstudio.ui.csv_import_dialog import CsvImportDialog
 from nnstudio.ui.dataset_preview import DatasetPreview
 from nnstudio.ui.document import Document
 from nnstudio.ui.param_widgets import ParamForm
@@ -110,6 +112,12 @@ class SettingsPanel(QScrollArea):
             )
         self.dataset_combo.activated.connect(self._dataset_chosen)
         top.addRow("Dataset", self.dataset_combo)
+        self.import_csv_button = QPushButton("Import CSV…", group)
+        self.import_csv_button.setObjectName("import_csv_button")
+        self.import_csv_button.setToolTip("Use your own table from a CSV file, with a preview.")
+        self.import_csv_button.clicked.connect(self.open_csv_import)
+        top.addRow("", self.import_csv_button)
+        self.csv_dialog: CsvImportDialog | None = None
         layout.addLayout(top)
         self.dataset_help = _muted("", group, "settings_hint")
         layout.addWidget(self.dataset_help)
@@ -324,6 +332,15 @@ class SettingsPanel(QScrollArea):
         features = config.features if spec.is_2d else ()
         new = dataclasses.replace(config, name=name, params={}, features=tuple(features))
         self._push_dataset(new, f"Choose dataset {spec.display_name}")
+
+    def open_csv_import(self) -> None:
+        """Open the CSV import dialog (not blocking); OK makes its result the dataset."""
+        dialog = CsvImportDialog(copy.deepcopy(self.doc.project.dataset), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._push_dataset(dialog.config(), "Import CSV file"))
+        dialog.finished.connect(lambda _result: setattr(self, "csv_dialog", None))
+        self.csv_dialog = dialog
+        dialog.open()
 
     def _dataset_param_committed(self, name: str, value: Any) -> None:
         config = self.doc.project.dataset
