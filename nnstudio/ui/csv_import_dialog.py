@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -143,9 +144,18 @@ class CsvImportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setObjectName("csv_ok")
+        self.browse_button.setAutoDefault(False)
         layout.addWidget(self.buttons)
 
         self._apply_initial()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in the path field reads the file; it must not close the dialog with OK."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and self.focusWidget() is self.path_edit:
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- filling in -------------------------------------------------------------------------
     def _apply_initial(self) -> None:
@@ -301,6 +311,10 @@ class CsvImportDialog(QDialog):
     def _revalidate(self, *_args: object) -> None:
         if self.table is None:
             self.ok_button.setEnabled(False)
+            return
+        if not self.feature_names():
+            # An empty list would read as "every column" in the settings, so stop here.
+            self._show_error("Choose at least one feature column.")
             return
         try:
             config = self.config()

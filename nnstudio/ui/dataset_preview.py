@@ -25,6 +25,7 @@ DEBOUNCE_MS = 60
 GRID_SAMPLES = 24
 TEXT_SAMPLES = 8
 MAX_TOKENS_SHOWN = 24
+SEQUENCE_SEP = "│"
 
 
 class DatasetPreview(QWidget):
@@ -148,7 +149,8 @@ class DatasetPreview(QWidget):
         self.legend.setText(f"{n} training images with their labels.   {counts}")
 
     def _show_sequences(self, data: Dataset, counts: str) -> None:
-        lines = []
+        """One line per sequence, the answer first so a narrow panel still shows it."""
+        answers, steps_text = [], []
         for x, y in zip(data.x_train[:TEXT_SAMPLES], data.y_train[:TEXT_SAMPLES], strict=False):
             if x.ndim == 1:
                 steps = [str(int(t)) for t in x[:MAX_TOKENS_SHOWN]]
@@ -158,10 +160,15 @@ class DatasetPreview(QWidget):
                     for row in x[:MAX_TOKENS_SHOWN]
                 ]
             more = " …" if len(x) > MAX_TOKENS_SHOWN else ""
-            lines.append(f"{' '.join(steps)}{more}  →  {self._target_text(data, y)}")
+            answers.append(self._target_text(data, y))
+            steps_text.append(" ".join(steps) + more)
+        width = max((len(a) for a in answers), default=0)
+        lines = [
+            f"{a:>{width}} {SEQUENCE_SEP} {t}" for a, t in zip(answers, steps_text, strict=True)
+        ]
         self.text.setPlainText("\n".join(lines))
         self.stack.setCurrentWidget(self.text)
-        self.legend.setText(f"Training sequences → the answer to learn.   {counts}")
+        self.legend.setText(f"answer {SEQUENCE_SEP} training sequence.   {counts}")
 
     def _show_table(self, data: Dataset, counts: str) -> None:
         """Scatter the first two input columns (or the one input against the target)."""

@@ -78,9 +78,11 @@ class SampleGrid(QWidget):
             y = GAP + (i // cols) * (tile + CAPTION_H + GAP)
             painter.drawImage(QRect(x, y, tile, tile), image)
             painter.setPen(QColor(self.caption_colors[i]))
+            width = tile + GAP
+            text = painter.fontMetrics().elidedText(
+                self.captions[i], Qt.TextElideMode.ElideRight, width
+            )
             painter.drawText(
-                QRect(x - GAP // 2, y + tile, tile + GAP, CAPTION_H),
-                Qt.AlignmentFlag.AlignCenter,
-                self.captions[i],
+                QRect(x - GAP // 2, y + tile, width, CAPTION_H), Qt.AlignmentFlag.AlignCenter, text
             )
         painter.end()

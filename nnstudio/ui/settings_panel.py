@@ -337,10 +337,14 @@ class SettingsPanel(QScrollArea):
         """Open the CSV import dialog (not blocking); OK makes its result the dataset."""
         dialog = CsvImportDialog(copy.deepcopy(self.doc.project.dataset), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._push_dataset(dialog.config(), "Import CSV file"))
+        dialog.accepted.connect(lambda: self._csv_imported(dialog.config()))
         dialog.finished.connect(lambda _result: setattr(self, "csv_dialog", None))
         self.csv_dialog = dialog
         dialog.open()
+
+    def _csv_imported(self, config: DatasetConfig) -> None:
+        if config.to_dict() != self.doc.project.dataset.to_dict():
+            self._push_dataset(config, "Import CSV file")
 
     def _dataset_param_committed(self, name: str, value: Any) -> None:
         config = self.doc.project.dataset

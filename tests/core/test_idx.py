@@ -96,7 +96,7 @@ def test_absurd_sizes_are_refused_before_allocating(tmp_path) -> None:
     path.write_bytes(header(0x0E, 65535, 65535, 65535) + b"\x00" * 16)
     with pytest.raises(DatasetError, match="damaged"):
         read_idx(path)
-    assert 65535**3 * 8 > MAX_BYTES
+    assert MAX_BYTES < 65535**3 * 8
 
 
 def test_corrupt_gzip_gives_a_dataset_error(tmp_path) -> None:
@@ -123,12 +123,12 @@ def test_both_spellings_with_or_without_gz_are_found(tmp_path, dotted, gz) -> No
 
 
 def test_mnist_folder_loads_with_the_test_set_from_t10k(tmp_path) -> None:
-    train_labels, test_labels = make_mnist_folder(tmp_path)
+    make_mnist_folder(tmp_path)
     config = DatasetConfig("mnist", {"folder": str(tmp_path), "n_samples": 200})
     data = load_dataset(config)
     assert data.x_train.shape[1:] == (1, 28, 28) and data.x_train.dtype == np.float32
     assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (120, 40, 40)
-    assert 0.0 <= data.x_train.min() and data.x_train.max() <= 1.0
+    assert data.x_train.min() >= 0.0 and data.x_train.max() <= 1.0
     # Each synthetic image's brightness is label * 25 / 255, so labels stay with their images.
     for x, y in ((data.x_train, data.y_train), (data.x_test, data.y_test)):
         np.testing.assert_allclose(x.mean(axis=(1, 2, 3)), y * 25 / 255, rtol=1e-5)

@@ -80,8 +80,9 @@ def test_info_matches_the_generated_data(name: str) -> None:
 
 def test_embedding_accepts_tokens_and_refuses_real_numbers() -> None:
     graph = Graph()
-    chain(graph, [("input", {}), ("embedding", {"vocab": 2, "dim": 4}), ("lstm", {}),
-                  ("linear", {"units": 1}), ("output", {"task": "binary", "loss": "bce"})])  # fmt: skip
+    layers = [("input", {}), ("embedding", {"vocab": 2, "dim": 4}), ("lstm", {}),
+              ("linear", {"units": 1}), ("output", {"task": "binary", "loss": "bce"})]  # fmt: skip
+    chain(graph, layers)
     assert analyze(graph, dataset_info(DatasetConfig("parity"))).ok
     adding = DatasetConfig("adding")
     problems = analyze(graph, dataset_info(adding)).problems

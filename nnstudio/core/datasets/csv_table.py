@@ -12,10 +12,10 @@ import csv
 import io
 import math
 import os
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nnstudio.core.datasets.file_cache import FileCache
 from nnstudio.core.errors import DatasetError
 
 MAX_CSV_BYTES = 64 * 1024 * 1024
@@ -155,7 +155,7 @@ def parse_csv(text: str, delimiter: str = "auto", header: bool = True) -> CsvTab
     return CsvTable(columns, rows, lines)
 
 
-_cache: OrderedDict[tuple, CsvTable] = OrderedDict()
+_cache: FileCache[CsvTable] = FileCache(_CACHE_SIZE)
 
 
 def read_csv_table(
@@ -173,14 +173,12 @@ def read_csv_table(
             raise DatasetError(f"{path.name} is {stat.st_size / 2**20:.0f} MB; CSV files of up "
                                f"to {MAX_CSV_BYTES // 2**20} MB can be imported.")  # fmt: skip
         key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, delimiter, header)
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+        cached = _cache.get(key)
+        if cached is not None:
+            return cached
         raw = path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"{path} cannot be read: {exc.strerror or exc}.") from None
     table = parse_csv(_decode(raw), delimiter, header)
-    _cache[key] = table
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    _cache.put(key, table)
     return table

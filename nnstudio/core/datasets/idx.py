@@ -12,13 +12,13 @@ import gzip
 import os
 import struct
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
+from nnstudio.core.datasets.file_cache import FileCache
 from nnstudio.core.errors import DatasetError
 
 TYPE_CODES: dict[int, str] = {
@@ -88,7 +88,7 @@ def read_idx_header(path: str | os.PathLike[str]) -> IdxHeader:
     return _parse_header(raw, path.name)
 
 
-_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_cache: FileCache[np.ndarray] = FileCache(_CACHE_SIZE)
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -99,9 +99,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     except OSError as exc:
         raise DatasetError(f"{path} cannot be read: {exc.strerror or exc}.") from None
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
     try:
         with _open(path) as handle:
             raw = handle.read(4 + 4 * MAX_DIMS)
@@ -118,9 +118,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     array = np.frombuffer(data, dtype=header.dtype).reshape(header.shape)
     array = array.astype(header.dtype.newbyteorder("="), copy=False)
     array.flags.writeable = False
-    _cache[key] = array
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    _cache.put(key, array)
     return array
 
 

@@ -17,10 +17,14 @@ from nnstudio.ui.panels.colormaps import diverging, sequential
 
 BOUNDARY_TINT = 0.45
 """How strongly the boundary image is coloured; points are drawn at full strength on top."""
-NOT_2D = (
-    "The decision boundary is drawn for 2D data only.\n"
-    "This dataset has {n} input features, so there is no plane to draw it on."
-)
+NOT_2D = {
+    "image": "The decision boundary is drawn for 2D points only.\n"
+    "This dataset holds {shape} images, so there is no plane to draw it on.",
+    "sequence": "The decision boundary is drawn for 2D points only.\n"
+    "This dataset holds sequences of {shape}, so there is no plane to draw it on.",
+    "table": "The decision boundary is drawn for 2D points only.\n"
+    "This dataset has {n} input columns, so there is no plane to draw it on.",
+}
 
 
 class BoundaryPanel(Panel):
@@ -65,7 +69,9 @@ class BoundaryPanel(Panel):
     def prepare(self, run) -> None:
         data = run.dataset
         if data.points_train is None:
-            self.show_message(NOT_2D.format(n=int(np.prod(data.feature_shape))))
+            shape = " × ".join(str(d) for d in data.feature_shape)
+            text = NOT_2D.get(getattr(data, "kind", "table"), NOT_2D["table"])
+            self.show_message(text.format(shape=shape, n=int(np.prod(data.feature_shape))))
             return
         self.show_body()
         xmin, xmax, ymin, ymax = data.bounds()
