@@ -132,6 +132,18 @@ class ParamSet:
         return result
 
 
+@dataclass(frozen=True)
+class Relevance:
+    """Which settings matter given the current values, so forms show only those.
+
+    `shown` is None when every setting matters; `choices` narrows a choice setting to the
+    values that fit the others (the Output's losses for its task, say).
+    """
+
+    shown: frozenset[str] | None = None
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 def params(*specs: ParamSpec) -> ParamSet:
     """Build a ParamSet; a helper so declarations read as one expression."""
     names = [s.name for s in specs]

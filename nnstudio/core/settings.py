@@ -13,7 +13,7 @@ from nnstudio.core.devices import DEVICE_HELP
 from nnstudio.core.errors import ParamError
 from nnstudio.core.initializers import INITIALIZERS
 from nnstudio.core.optimizers import OPTIMIZERS
-from nnstudio.core.params import ParamSpec, params
+from nnstudio.core.params import ParamSpec, Relevance, params
 from nnstudio.core.schedules import SCHEDULE_PARAMS, SCHEDULES
 
 TRAINING_PARAMS = params(
@@ -143,6 +143,16 @@ TRAINING_PARAMS = params(
     ),
     ParamSpec("device", "str", "auto", DEVICE_HELP),
 )
+
+
+def training_relevance(values: dict[str, Any]) -> Relevance:
+    """Show the chosen schedule's settings only (warm-up always), and restoring the best
+    weights only when early stopping is on."""
+    schedule = SCHEDULES.get(values["lr_schedule"])
+    hidden = {spec.name for spec in SCHEDULE_PARAMS} - set(schedule.uses) - {"warmup_steps"}
+    if not values.get("patience"):
+        hidden.add("restore_best")
+    return Relevance(frozenset(set(TRAINING_PARAMS.names()) - hidden))
 
 
 @dataclass

@@ -89,6 +89,7 @@ class Inspector(QScrollArea):
         if len(spec.params):
             self.form = ParamForm(spec.params, self.widget(), name="inspector_form")
             self.form.set_values(node.params)
+            self._apply_relevance()
             self.form.committed.connect(self._commit)
             self.form_holder.addWidget(self.form)
         self._set_form_enabled(not self.doc.locked)
@@ -96,6 +97,14 @@ class Inspector(QScrollArea):
 
     def clear(self) -> None:
         self.show_nodes([])
+
+    def _apply_relevance(self) -> None:
+        """Show only the settings that matter for the node's current values."""
+        if self.form is None or self.node_id is None:
+            return
+        node = self.doc.graph.node(self.node_id)
+        rule = node.spec.relevance
+        self.form.apply_relevance(rule(node.params) if rule is not None else None)
 
     def _on_locked(self, locked: bool) -> None:
         self._set_form_enabled(not locked)
@@ -132,6 +141,7 @@ class Inspector(QScrollArea):
             return
         if event.kind == g.PARAM_CHANGED and event.node_id == self.node_id and self.form:
             self.form.set_values(self.doc.graph.node(self.node_id).params)
+            self._apply_relevance()
         elif event.kind == g.RESET or (
             event.kind == g.NODE_REMOVED and event.node_id == self.node_id
         ):

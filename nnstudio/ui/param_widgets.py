@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.params import ParamSet, ParamSpec
+from nnstudio.core.params import ParamSet, ParamSpec, Relevance
 
 INT_LIMIT = 2**31 - 1
 _PARTIAL_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d*)?([eE][+-]?\d*)?$")
@@ -248,6 +248,19 @@ class ChoiceEditor(_Narrow, QComboBox):
     def _activated(self, _index: int) -> None:
         self.committed.emit(self.currentData())
 
+    def restrict(self, allowed: tuple[str, ...] | None) -> None:
+        """Offer only `allowed` values (all when None); the current value always stays listed."""
+        current = self.currentData()
+        wanted = [v for v in self.spec.choices if allowed is None or v in allowed or v == current]
+        if [self.itemData(i) for i in range(self.count())] == wanted:
+            return
+        self.blockSignals(True)
+        self.clear()
+        for value in wanted:
+            self.addItem(self.spec.display_choice(value), value)
+        self.set_value(current)
+        self.blockSignals(False)
+
 
 class TextEditor(_Narrow, QLineEdit):
     committed = Signal(object)
@@ -334,6 +347,14 @@ class ParamForm(QWidget):
         for name, editor in self.editors.items():
             if name in values:
                 editor.set_value(values[name])
+
+    def apply_relevance(self, relevance: Relevance | None) -> None:
+        """Hide the settings that do not matter now and narrow choices to those that fit."""
+        for name, editor in self.editors.items():
+            shown = relevance is None or relevance.shown is None or name in relevance.shown
+            self.layout_.setRowVisible(editor, shown)
+            if isinstance(editor, ChoiceEditor):
+                editor.restrict(relevance.choices.get(name) if relevance else None)
 
     def values(self) -> dict[str, Any]:
         return {name: editor.current() for name, editor in self.editors.items()}

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.datasets import DATASETS, DERIVED_FEATURES, DatasetConfig
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.optimizers import OPTIMIZERS
-from nnstudio.core.settings import TRAINING_PARAMS, TrainingSettings
+from nnstudio.core.settings import TRAINING_PARAMS, TrainingSettings, training_relevance
 from nnstudio.ui.commands import SetDatasetCommand, SetTrainingCommand
 from nnstudio.ui.csv_import_dialog import CsvImportDialog
 from nnstudio.ui.dataset_preview import DatasetPreview
@@ -243,6 +243,7 @@ class SettingsPanel(QScrollArea):
         settings = self.doc.project.training
         self.optimizer_form.set_values(settings.values)
         self.training_form.set_values(settings.values)
+        self.training_form.apply_relevance(training_relevance(settings.values))
         optimizer = settings["optimizer"]
         if self._optimizer_form_for != optimizer:
             if self.optimizer_params_form is not None:

@@ -17,7 +17,7 @@ from nnstudio.core.layers.spec import (
     single,
 )
 from nnstudio.core.losses import LOSSES, TASK_LABELS, TASKS
-from nnstudio.core.params import ParamSpec, merge, params
+from nnstudio.core.params import ParamSpec, Relevance, merge, params
 
 
 def _input_shape(_p: Params, _ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
@@ -78,6 +78,14 @@ def _output_shape(p: Params, ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
     return got
 
 
+def _output_relevance(p: Params) -> Relevance:
+    """Only the losses that fit the task, and only the chosen loss's own settings."""
+    fitting = tuple(spec.name for spec in LOSSES if p["task"] in spec.tasks)
+    loss = LOSSES.get(p["loss"]) if p["loss"] in LOSSES else None
+    own = loss.params.names() if loss is not None else []
+    return Relevance(frozenset({"task", "loss", *own}), {"loss": fitting})
+
+
 OUTPUT = LayerSpec(
     name="output",
     display_name="Output",
@@ -87,6 +95,7 @@ OUTPUT = LayerSpec(
     build=None,
     outputs=(),
     role="output",
+    relevance=_output_relevance,
     params=merge(
         params(
             ParamSpec(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from nnstudio.core.errors import ShapeError
-from nnstudio.core.params import ParamSet, params
+from nnstudio.core.params import ParamSet, Relevance, params
 
 if TYPE_CHECKING:
     from torch import nn
@@ -67,6 +67,8 @@ class LayerSpec:
     outputs: tuple[PortSpec, ...] = (PortSpec("out"),)
     param_count: CountRule = _no_params
     role: Role = "layer"
+    relevance: Callable[[Params], Relevance] | None = None
+    """Which params matter for the current values; None: all of them, all choices."""
 
     def input_port(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)
