@@ -327,10 +327,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nnstudio-self-test-") as folder:
         workdir = Path(folder)
-        headless_environment(workdir)
         state = State(workdir, output)
         try:
+            headless_environment(workdir)
             return run_steps(state)
+        except Exception as exc:  # the app cannot even load: say so instead of crashing
+            traceback.print_exc()
+            print(f"FAIL start-up: {exc}", flush=True)
+            return 1
         finally:
             if state.dashboard is not None:
                 state.dashboard.close()

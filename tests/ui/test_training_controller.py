@@ -38,11 +38,15 @@ def test_training_fills_curves_and_changes_the_boundary(qtbot, rig):
 
     def keep(snap):
         if snap.boundary is not None:
-            boundaries.append(snap.boundary.values.copy())
+            boundaries.append((snap.step, snap.boundary.values.copy()))
 
     controller.snapshot.connect(keep)
     controller.start(spiral(epochs=40))
-    qtbot.waitUntil(lambda: len(boundaries) >= 2, timeout=30000)
+    # Wait for a boundary drawn a few hundred steps after the first one, so it must differ.
+    qtbot.waitUntil(
+        lambda: len(boundaries) >= 2 and boundaries[-1][0] >= boundaries[0][0] + 300,
+        timeout=30000,
+    )
     controller.stop()
     with qtbot.waitSignal(controller.run_finished, timeout=5000):
         pass
@@ -51,7 +55,7 @@ def test_training_fills_curves_and_changes_the_boundary(qtbot, rig):
         assert len(xs) > 0 and np.isfinite(ys).all(), name
     drawn_x, _ = dashboard.loss.curves["train_loss"].getData()
     assert drawn_x is not None and len(drawn_x) == len(host.history.get("train_loss"))
-    assert not np.allclose(boundaries[0], boundaries[-1])
+    assert not np.allclose(boundaries[0][1], boundaries[-1][1])
     assert dashboard.boundary.last_values is not None
     assert dashboard.gradients.columns > 0
     assert dashboard.weights.weights, "weight heatmap got no weights"
