@@ -41,7 +41,7 @@ def test_training_fills_curves_and_changes_the_boundary(qtbot, rig):
             boundaries.append((snap.step, snap.boundary.values.copy()))
 
     controller.snapshot.connect(keep)
-    controller.start(spiral(epochs=40))
+    controller.start(spiral(epochs=2000))
     # Wait for a boundary drawn a few hundred steps after the first one, so it must differ.
     qtbot.waitUntil(
         lambda: len(boundaries) >= 2 and boundaries[-1][0] >= boundaries[0][0] + 300,
