@@ -18,6 +18,12 @@ def spiral_window(make_window):
     window.training.controller.shutdown(3000)
 
 
+def long_run(window) -> None:
+    """Make the run last long enough that a test can act on it before it ends by itself."""
+    project = window.document.project
+    project.training = project.training.replace(epochs=5000)
+
+
 def test_pressing_train_on_the_spiral_template_reaches_095_test_accuracy(qtbot, spiral_window):
     training = spiral_window.training
     started = time.perf_counter()
@@ -36,6 +42,7 @@ def test_pressing_train_on_the_spiral_template_reaches_095_test_accuracy(qtbot, 
 
 def test_editing_is_locked_while_training_and_unlocked_by_stop(qtbot, spiral_window):
     training = spiral_window.training
+    long_run(spiral_window)
     graph = spiral_window.document.graph
     before = set(graph.nodes)
     training.actions.train.trigger()
@@ -54,6 +61,7 @@ def test_editing_is_locked_while_training_and_unlocked_by_stop(qtbot, spiral_win
 
 def test_closing_the_window_mid_run_stops_the_thread_within_a_second(qtbot, spiral_window):
     training = spiral_window.training
+    long_run(spiral_window)
     training.actions.train.trigger()
     qtbot.waitUntil(lambda: training.controller.last_snapshot is not None, timeout=30000)
     started = time.perf_counter()
@@ -93,6 +101,7 @@ def test_saved_training_reopens_with_weights_and_curves(
 
 def test_closing_mid_run_keeps_the_weights_and_asks_to_save(qtbot, spiral_window):
     training = spiral_window.training
+    long_run(spiral_window)
     asked = []
     spiral_window.ask_unsaved = lambda: asked.append(True) or "cancel"
     training.actions.train.trigger()
