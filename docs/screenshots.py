@@ -113,7 +113,7 @@ def train_until(window, snapshots: int, seconds: float = 60.0) -> None:
 def training_mid_run():
     """The spiral MLP mid-run: curves, boundary, gradient magnitudes and a weight heatmap."""
     window = window_with("spiral_mlp")
-    train_until(window, 120)
+    train_until(window, 40)
     window.training.controller.pause()
     settle(300)
     return window

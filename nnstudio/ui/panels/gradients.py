@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QVBoxLayout
 
-from nnstudio.ui.panels.base import LayoutWidget, Panel
+from nnstudio.ui.panels.base import LayoutWidget, Panel, nice_ceiling
 from nnstudio.ui.panels.colormaps import sequential
 
 HISTORY_COLUMNS = 300
@@ -45,6 +45,7 @@ class GradientPanel(Panel):
         )
         self.colorbar.setImageItem(self.heatmap, insert_in=self.heat_plot)
         self._bar_range = (0.0, 0.0)
+        self._heat_width = 0.0
         self.layer_ids: list[str] = []
         self.labels: dict[str, str] = {}
         self.norms = np.full((0, 0), np.nan, dtype=np.float32)
@@ -61,14 +62,19 @@ class GradientPanel(Panel):
     def prepare(self, run) -> None:
         self.layer_ids = [node_id for node_id, _label in run.layers]
         self.labels = dict(run.layers)
-        ticks = [(i, self._short(self.labels[n])) for i, n in enumerate(self.layer_ids)]
-        self.bar_plot.getAxis("bottom").setTicks([ticks])
-        rows = [(i + 0.5, node_id) for i, node_id in enumerate(self.layer_ids)]
-        self.heat_plot.getAxis("left").setTicks([rows])
         count = max(len(self.layer_ids), 1)
+        # Many layers: ids alone under the bars, and every k-th row named in the heatmap.
+        many = count > 5
+        ticks = [
+            (i, n if many else self._short(self.labels[n])) for i, n in enumerate(self.layer_ids)
+        ]
+        self.bar_plot.getAxis("bottom").setTicks([ticks])
+        every = max(1, -(-count // 6))
+        rows = [(i + 0.5, n) for i, n in enumerate(self.layer_ids) if i % every == 0]
+        self.heat_plot.getAxis("left").setTicks([rows])
         self.bar_plot.setXRange(-0.6, count - 0.4, padding=0)
-        self.heat_plot.setXRange(0, HISTORY_COLUMNS, padding=0)
         self.heat_plot.setYRange(0, count, padding=0)
+        self._heat_width = 0.0
         self._bar_range = (0.0, 0.0)
         if self.norms.shape[0] != len(self.layer_ids):
             self.clear()
@@ -114,3 +120,7 @@ class GradientPanel(Panel):
             self.colorbar.setLevels(levels)
             self.heatmap.setImage(np.nan_to_num(shown, nan=lo), autoLevels=False, levels=levels)
             self.heatmap.setRect(QRectF(0, 0, self.columns, len(self.layer_ids)))
+            width = min(nice_ceiling(self.columns), HISTORY_COLUMNS)
+            if width != self._heat_width:  # grows in 1-2-5 steps, so the axis rarely redraws
+                self._heat_width = width
+                self.heat_plot.setXRange(0, width, padding=0)
