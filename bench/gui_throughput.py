@@ -55,7 +55,7 @@ def gui_steps_per_second(app, project) -> float:
     dashboard.resize(1280, 800)
     dashboard.show()
     controller = TrainingController()
-    PanelHost(controller, dashboard.panels)
+    host = PanelHost(controller, dashboard.panels)
     marks: dict[str, float] = {}
     loop = QEventLoop()
     controller.run_prepared.connect(lambda _run: marks.setdefault("start", time.perf_counter()))
@@ -70,7 +70,11 @@ def gui_steps_per_second(app, project) -> float:
     dashboard.close()
     dashboard.deleteLater()
     app.processEvents()
-    print(f"    GUI run: {len(frames)} snapshots received")
+    seconds = marks["end"] - marks["start"]
+    print(
+        f"    GUI run: {len(frames)} snapshots received, {host.frames} panel redraws "
+        f"({host.frames / seconds:.1f}/s)"
+    )
     return steps / (marks["end"] - marks["start"])
 
 
