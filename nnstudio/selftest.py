@@ -156,6 +156,17 @@ def step_save_and_reopen(state: State) -> str:
     return f"{path.name}, {path.stat().st_size} bytes, {len(state.weights)} tensors identical"
 
 
+def quiet_offscreen_notes() -> None:
+    """Drop the offscreen platform's note that it cannot pass size hints; keep other messages."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_kind: Any, _context: Any, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
 def step_live_training(state: State) -> str:
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -165,6 +176,7 @@ def step_live_training(state: State) -> str:
     from nnstudio.ui.training.controller import TrainingController
     from nnstudio.ui.training.dashboard import TrainingDashboard
 
+    quiet_offscreen_notes()
     state.app = make_application()
     dashboard = TrainingDashboard()
     dashboard.resize(1200, 800)
@@ -184,17 +196,22 @@ def step_live_training(state: State) -> str:
     controller.snapshot.connect(received.append)
     controller.failed.connect(failures.append)
     controller.run_finished.connect(lambda final: (finished.append(final), loop.quit()))
-    QTimer.singleShot(int(LIVE_TIMEOUT_S * 1000), loop.quit)
+    timeout = QTimer()
+    timeout.setSingleShot(True)
+    timeout.timeout.connect(loop.quit)
+    timeout.start(int(LIVE_TIMEOUT_S * 1000))
     project = reopened.project
     settings = project.training.replace(epochs=LIVE_EPOCHS, device="cpu")
     controller.start(dataclasses.replace(project, training=settings))
     loop.exec()
+    timeout.stop()
     ended = controller.shutdown(5000)
     check(ended, "the training thread did not stop")
     check(not failures, f"training in the background failed: {'; '.join(failures)}")
     check(finished, f"the background run did not finish within {LIVE_TIMEOUT_S:.0f} s")
     final = finished[0]
-    check(final is not None and final.status == "finished", f"the run ended as {final}")
+    status = getattr(final, "status", None)
+    check(status == "finished", f"the background run ended as '{status}'")
     check(received, "no snapshot reached the panels")
     last = received[-1].step
     check(

@@ -136,8 +136,8 @@ def first_paint(exe: Path, runs: int) -> dict[str, float]:
                 inside.append(float(found.group(1)))
                 outside.append(wall)
     report = {
-        "first_paint_s": statistics.median(inside),
-        "launch_to_exit_s": statistics.median(outside),
+        "first_paint_s": round(statistics.median(inside), 3),
+        "launch_to_exit_s": round(statistics.median(outside), 3),
         "runs": runs,
     }
     log(
