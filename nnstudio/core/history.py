@@ -240,7 +240,6 @@ class History:
             raise fail(f"it has {len(series)} curves; at most {MAX_SERIES} are allowed.")
         history = cls(cap)
         history.last_step = last_step
-        history.step_offset = last_step
         for name, item in series.items():
             if not name or len(name) > MAX_NAME_LENGTH:
                 raise fail("a curve has an empty or overlong name.")

@@ -62,6 +62,23 @@ class FirstPaintWatcher(QObject):
         return False
 
 
+class FileOpenHandler(QObject):
+    """Opens files the desktop hands to the running app (macOS: double-click, drop on Dock)."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and watched is QApplication.instance():
+            path = event.file()
+            if path:
+                QTimer.singleShot(0, lambda: self.window.open_file(path))
+                return True
+        return False
+
+
 def make_application() -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -116,6 +133,7 @@ def open_main_window(project_path: str | None = None) -> QMainWindow:
         window.offer_recovery()
 
     window._first_paint = FirstPaintWatcher(window, painted)
+    window._file_open = FileOpenHandler(window)
     window.show()
     return window
 

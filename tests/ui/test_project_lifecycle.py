@@ -454,3 +454,22 @@ def test_nnstudio_with_a_broken_file_says_why_and_starts_empty(qtbot, tmp_path, 
     qtbot.waitUntil(lambda: len(errors) == 1)
     assert errors[0][0] == "Cannot open project" and window.document.path is None
     assert offers == [True]
+
+
+def test_a_file_open_event_from_the_desktop_opens_the_project(qtbot, tmp_path):
+    """macOS sends QFileOpenEvent when a .nnstudio file is double-clicked while the app runs."""
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio.core.project_files import save_project
+    from nnstudio.core.templates import TEMPLATES
+    from nnstudio.ui.app import open_main_window
+
+    path = tmp_path / "xor.nnstudio"
+    save_project(path, TEMPLATES.get("xor_mlp").build())
+    window = open_main_window(None)
+    qtbot.addWidget(window)
+    window.ask_unsaved = lambda: "discard"
+    QApplication.sendEvent(QApplication.instance(), QFileOpenEvent(str(path)))
+    qtbot.waitUntil(lambda: window.document.path == path, timeout=5000)
+    assert window.document.project.title == "XOR with a hidden layer"

@@ -51,7 +51,6 @@ class PanelHost(QObject):
     def load_history(self, history: History | None) -> None:
         """Show the curves of an opened project; training continues after their last step."""
         self.history = history if history is not None else History()
-        self.history.step_offset = 0  # the controller already adds the earlier steps
         self._share_history()
         for panel in self.panels:
             panel.clear()
