@@ -76,8 +76,8 @@ class Document(QObject):
     def shape_context(self) -> ShapeContext:
         try:
             return self._project.shape_context()
-        except NNStudioError:
-            return ShapeContext(None)
+        except NNStudioError as exc:
+            return ShapeContext(None, data_problem=str(exc))
 
     # -- changing ---------------------------------------------------------------------------
     def push(self, command: QUndoCommand) -> bool:

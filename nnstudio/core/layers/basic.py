@@ -22,6 +22,8 @@ from nnstudio.core.params import ParamSpec, Relevance, merge, params
 
 def _input_shape(_p: Params, _ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
     if ctx.input_shape is None:
+        if ctx.data_problem:
+            raise ShapeError(f"Input has no data: {ctx.data_problem}")
         raise ShapeError("Input has no data yet: choose a dataset in the experiment settings.")
     return ctx.input_shape
 

@@ -34,6 +34,8 @@ class ShapeContext:
     target_dim: int = 1
     integer_input: bool | None = None
     """Whether the data are whole-number token ids; None when unknown."""
+    data_problem: str | None = None
+    """Why the data could not be described (a missing file, say), for the Input to show."""
 
 
 @dataclass(frozen=True)
