@@ -368,3 +368,14 @@ def test_loss_input_warnings(before: str | None, task: str, loss: str, pattern: 
     else:
         assert len(warnings) == 1 and pattern in warnings[0].message
         assert warnings[0].node_id == [n for n in result.order if n][-1]
+
+
+def test_softmax_normalizes_along_the_feature_axis_of_sequences_and_flat_data():
+    import torch
+
+    from nnstudio.core.layers import LAYERS
+
+    for shape, batch in (((6,), (4, 6)), ((5, 3), (4, 5, 3))):
+        module = LAYERS.get("softmax").build({}, [shape])
+        probs = module(torch.randn(*batch))
+        assert torch.allclose(probs.sum(dim=-1), torch.ones(batch[:-1])), shape

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nnstudio.core.layers.spec import LayerSpec, Params, Shape, ShapeContext, single
+from nnstudio.core.layers.spec import LayerSpec, Params, Shape, ShapeContext, feature_axis, single
 from nnstudio.core.params import ParamSet, ParamSpec, params
 
 CATEGORY = "Activations"
@@ -17,19 +17,22 @@ def activation(
     torch_name: str,
     extra: ParamSet | None = None,
     kwargs: dict[str, str] | None = None,
-    fixed: dict[str, object] | None = None,
+    across_features: bool = False,
 ) -> LayerSpec:
     """A shape-preserving layer built as `torch.nn.<torch_name>(**mapped params)`.
 
     `kwargs` maps torch keyword names to our param names, so declarations stay one line each.
+    `across_features` layers (Softmax) work along the feature axis, found from the input.
     """
 
-    def build(p: Params, _ins: Sequence[Shape]):
+    def build(p: Params, ins: Sequence[Shape]):
         from torch import nn
 
         cls = getattr(nn, torch_name)
         mapped = {key: p[ours] for key, ours in (kwargs or {}).items()}
-        return cls(**mapped, **(fixed or {}))
+        if across_features:
+            mapped["dim"] = feature_axis(ins[0])
+        return cls(**mapped)
 
     return LayerSpec(
         name=name,
@@ -91,7 +94,7 @@ SOFTMAX = activation(
     "Turns a row of scores into probabilities that add up to one. Cross-entropy already "
     "does this inside, so it is rarely needed before an Output.",
     "Softmax",
-    fixed={"dim": 1},
+    across_features=True,
 )
 IDENTITY = activation(
     "identity",
@@ -126,7 +129,7 @@ LOG_SOFTMAX = activation(
     "The logarithm of Softmax, computed in one numerically safe step. Put it before an "
     "Output that uses the NLL loss, which expects log-probabilities.",
     "LogSoftmax",
-    fixed={"dim": 1},
+    across_features=True,
 )
 
 

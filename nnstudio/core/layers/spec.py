@@ -100,6 +100,12 @@ def fmt_shape(shape: Shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
+def feature_axis(shape: Shape) -> int:
+    """The batched tensor's feature axis for a per-sample `shape`: the last one for a sequence
+    (steps, features), the first after the batch for flat features and image channels."""
+    return 2 if len(shape) == 2 else 1
+
+
 def single(ins: Sequence[Shape]) -> Shape:
     return ins[0]
 
