@@ -72,7 +72,7 @@ def test_invalid_network_exits_2_naming_the_node(
     path.write_text(json.dumps(project_to_dict(project)), encoding="utf-8")
     assert main(["train", str(path), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
-    assert "Output (" in err and "set the last Linear to 1 units" in err
+    assert "Output (" in err and "set the last Linear to 1 unit" in err
 
 
 def test_missing_device_exits_2_with_the_device_error() -> None:

@@ -164,13 +164,13 @@ def test_output_size_mismatch_says_how_many_units() -> None:
     [problem] = analyze(graph, FLAT).errors
     assert problem.node_id == "n5"
     assert problem.message == (
-        "Output (n5) needs 1 value(s) per sample but gets (3): set the last Linear to 1 units."
+        "Output (n5) needs 1 value per sample but gets (3): set the last Linear to 1 unit."
     )
     multiclass = ShapeContext((2,), "classification", 5)
     graph.set_param("n5", "task", "multiclass")
     graph.set_param("n5", "loss", "cross_entropy")
     [problem] = analyze(graph, multiclass).errors
-    assert "needs 5 value(s)" in problem.message
+    assert "needs 5 values" in problem.message
     assert "set the last Linear to 5 units" in problem.message
 
 

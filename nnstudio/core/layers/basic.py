@@ -69,14 +69,14 @@ def _output_shape(p: Params, ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
     want = _expected_output(p, ctx)
     got = ins[0]
     if got != (want,):
+        units = f"{want} unit" if want == 1 else f"{want} units"
+        values = "1 value" if want == 1 else f"{want} values"
         fix = (
-            f"set the last Linear to {want} units"
+            f"set the last Linear to {units}"
             if len(got) == 1
-            else f"add a Flatten and a Linear with {want} units before it"
+            else f"add a Flatten and a Linear with {units} before it"
         )
-        raise ShapeError(
-            f"Output needs {want} value(s) per sample but gets {fmt_shape(got)}: {fix}."
-        )
+        raise ShapeError(f"Output needs {values} per sample but gets {fmt_shape(got)}: {fix}.")
     return got
 
 

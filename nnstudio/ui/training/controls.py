@@ -180,6 +180,7 @@ class TrainingActions(QObject):
     @Slot(str)
     def _sync(self, state: str) -> None:
         active = state != IDLE
+        self.progress.bar.setVisible(active)  # an empty bar when idle only adds clutter
         self.train.setEnabled(state in (IDLE, PAUSED))
         self.train.setText("▶ Resume" if state == PAUSED else "▶ Train")
         self.pause.setEnabled(state == RUNNING)
