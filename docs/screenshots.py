@@ -129,6 +129,16 @@ def training_deep_sigmoid():
     return window
 
 
+@shot("training-digits")
+def training_digits():
+    """The digits CNN mid-run: the confusion matrix and sample digits with their predictions."""
+    window = window_with("digits_cnn")
+    train_until(window, 8)
+    window.training.controller.pause()
+    settle(300)
+    return window
+
+
 def render(names: list[str]) -> list[Path]:
     app = make_application()
     IMAGES.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if changes:
         settings = settings.replace(**changes)
     dataset = load_dataset(project.dataset)
-    options = ProbeOptions(min_interval_s=args.report_every, weights_every=0, boundary_every=0)
+    options = ProbeOptions(
+        min_interval_s=args.report_every, weights_every=0, boundary_every=0, predictions_every=0
+    )
     resume = loaded.weights is not None and not args.fresh
     trainer = Trainer(project.graph, dataset, settings, options, loaded.weights if resume else None)
     history = loaded.history if resume and loaded.history is not None else History()

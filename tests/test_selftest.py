@@ -19,6 +19,7 @@ PANEL_PICTURES = {
     "gradient-magnitudes.png",
     "weights.png",
     "learning-rate.png",
+    "predictions.png",
     "main-window.png",
 }
 

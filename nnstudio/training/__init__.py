@@ -12,6 +12,7 @@ from typing import Any
 _WHERE = {
     "TrainingControl": "nnstudio.training.control",
     "Boundary": "nnstudio.training.snapshot",
+    "Predictions": "nnstudio.training.snapshot",
     "Snapshot": "nnstudio.training.snapshot",
     "ProbeOptions": "nnstudio.training.trainer",
     "Trainer": "nnstudio.training.trainer",

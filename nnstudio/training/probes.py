@@ -1,4 +1,5 @@
-"""What the trainer measures on snapshot steps: gradient norms, weights, the boundary grid.
+"""What the trainer measures on snapshot steps: gradient norms, weights, the boundary grid,
+validation predictions.
 
 Each probe makes one host copy at most, so its cost is paid at snapshot rate, not per step.
 """
@@ -11,13 +12,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.training.snapshot import Boundary
+from nnstudio.training.snapshot import Boundary, Predictions
 
 if TYPE_CHECKING:
     from nnstudio.core.datasets import Dataset
     from nnstudio.training.trainer import Trainer
 
 Layers = list[tuple[str, nn.Module]]
+SCATTER_POINTS = 500
+"""Regression: at most this many (true, predicted) pairs; enough to see the spread."""
+SAMPLE_IMAGES = 16
+"""Image data: how many validation images are shown with their predicted labels."""
 
 
 def grad_norms(layers: Layers) -> dict[str, float]:
@@ -84,3 +89,40 @@ def boundary_values(trainer: Trainer) -> Boundary | None:
         values = out.argmax(dim=1).float()
     res = trainer.options.boundary_resolution
     return Boundary(values.reshape(res, res).float().cpu().numpy(), extent)
+
+
+def predicted_classes(trainer: Trainer, out: torch.Tensor) -> torch.Tensor:
+    """Class index per row of network output: logit > 0 for one-logit BCE, else the argmax."""
+    if trainer.loss_name == "bce":
+        return (out[:, 0] > 0).to(torch.int64)
+    return out.argmax(dim=1)
+
+
+def predictions(trainer: Trainer) -> Predictions | None:
+    """The network's predictions on (at most `eval_max_samples` of) the validation split.
+
+    Classification counts a confusion matrix on the device and copies it to the host once,
+    together with the labels of the sample images; regression copies up to 500 pairs."""
+    data = trainer.dataset
+    limit = trainer.options.eval_max_samples
+    if trainer.task == "regression":
+        limit = min(limit, SCATTER_POINTS)
+    x, y = trainer.x_val[:limit], trainer.y_val[:limit]
+    if len(x) == 0:
+        return None
+    out = trainer.predict(x)
+    if trainer.task == "regression":
+        pairs = torch.stack([y[:, 0], out[:, 0]]).float().cpu().numpy()
+        return Predictions(true=pairs[0], predicted=pairs[1])
+    k = max(data.num_classes, 2 if trainer.loss_name == "bce" else out.shape[1], 2)
+    true = y.reshape(-1).to(torch.int64)
+    guess = predicted_classes(trainer, out).clamp(0, k - 1)
+    counts = torch.bincount(true * k + guess, minlength=k * k)
+    shown = min(SAMPLE_IMAGES, len(x)) if data.kind == "image" else 0
+    host = torch.cat([counts, true[:shown], guess[:shown]]).cpu().numpy()
+    result = Predictions(confusion=host[: k * k].reshape(k, k), class_names=data.class_names)
+    if shown:
+        result.images = np.array(data.x_val[:shown], dtype=np.float32)
+        result.image_true = host[k * k : k * k + shown]
+        result.image_predicted = host[k * k + shown :]
+    return result

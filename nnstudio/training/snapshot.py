@@ -22,6 +22,33 @@ class Boundary:
 
 
 @dataclass
+class Predictions:
+    """What the network predicts on the validation split, in the form that suits the task."""
+
+    confusion: np.ndarray | None = None
+    """(k, k) int64 counts for classification: row = true class, column = predicted class."""
+    true: np.ndarray | None = None
+    """Regression: up to 500 true targets (float32), paired with `predicted`."""
+    predicted: np.ndarray | None = None
+    """Regression: the network's outputs for the same samples as `true`."""
+    images: np.ndarray | None = None
+    """Image data: the first (up to 16) validation samples, (n, C, H, W) float32."""
+    image_true: np.ndarray | None = None
+    """The true class of each of `images` (int64)."""
+    image_predicted: np.ndarray | None = None
+    """The predicted class of each of `images` (int64)."""
+    class_names: tuple[str, ...] = ()
+    """A readable name per class index, where the data has them."""
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of correct predictions, from the confusion counts; None without any."""
+        if self.confusion is None or self.confusion.sum() == 0:
+            return None
+        return float(np.trace(self.confusion) / self.confusion.sum())
+
+
+@dataclass
 class Snapshot:
     step: int
     epoch: int
@@ -44,5 +71,7 @@ class Snapshot:
     weights: dict[str, np.ndarray] | None = None
     """Node id -> a copy of that layer's main weight, when due."""
     boundary: Boundary | None = None
+    predictions: Predictions | None = None
+    """Validation predictions (confusion counts, predicted vs true, sample images), when due."""
     steps_per_second: float = 0.0
     total_steps: int = 0

@@ -47,6 +47,9 @@ class ProbeOptions:
     boundary_every: int = 3
     """Attach the decision-boundary grid to every Nth snapshot (0: never)."""
     boundary_resolution: int = 64
+    predictions_every: int = 3
+    """Attach validation predictions (confusion matrix, predicted vs true) to every Nth
+    snapshot (0: never)."""
     eval_max_samples: int = 2048
     """Train/validation metrics are measured on at most this many samples per split."""
 
@@ -321,6 +324,10 @@ class Trainer:
             and (final or (self._snapshots_made - 1) % opts.boundary_every == 0)
         ):
             snap.boundary = probes.boundary_values(self)
+        if opts.predictions_every and (
+            final or (self._snapshots_made - 1) % opts.predictions_every == 0
+        ):
+            snap.predictions = probes.predictions(self)
         return snap
 
     # -- evaluation -----------------------------------------------------------------------

@@ -124,3 +124,27 @@ def test_shutdown_mid_run_ends_the_thread_within_a_second(qtbot, rig):
     qtbot.waitUntil(lambda: controller.last_snapshot is not None, timeout=30000)
     assert controller.shutdown(1000)
     assert not running_qthreads()
+
+
+def test_panels_behind_a_tab_are_not_redrawn_until_shown(qtbot, rig):
+    controller, dashboard, host = rig
+    redraws = {"lr": 0}
+    original = dashboard.learning_rate.redraw
+
+    def counting():
+        redraws["lr"] += 1
+        original()
+
+    dashboard.learning_rate.redraw = counting
+    dashboard.docks["Weights"].raise_()
+    assert not dashboard.learning_rate.is_shown()
+    controller.start(spiral(epochs=2000))
+    qtbot.waitUntil(lambda: host.frames >= 1, timeout=30000)
+    redraws["lr"] = 0  # clearing the panels at the start of a run redraws them once
+    qtbot.waitUntil(lambda: host.frames >= 8, timeout=30000)
+    hidden_redraws = redraws["lr"]
+    with qtbot.waitSignal(controller.run_finished, timeout=5000):
+        controller.stop()
+    assert hidden_redraws == 0, "a panel behind another tab was redrawn"
+    dashboard.docks["Learning rate"].raise_()
+    qtbot.waitUntil(lambda: redraws["lr"] > 0, timeout=3000)

@@ -105,6 +105,11 @@ class Panel(QWidget):
         self.stack.addWidget(self.message)
         layout.addWidget(self.stack, 1)
 
+    def is_shown(self) -> bool:
+        """Whether a person can see this panel now: a dock behind another tab counts as
+        visible to Qt, but has nothing of itself on screen."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
     def show_message(self, text: str) -> None:
         """Replace the plot by an explanation, e.g. when the data cannot be drawn."""
         self.message.setText(text)

@@ -33,3 +33,9 @@ def weights_map() -> pg.ColorMap:
 
 def sequential() -> pg.ColorMap:
     return pg.colormap.get("viridis")
+
+
+def shares() -> pg.ColorMap:
+    """White for none to deep blue for all: for shares 0..1 such as a confusion matrix's rows."""
+    colors = np.array([rgb(NEUTRAL), rgb(POSITIVE_WEIGHT), rgb("#08306B")], dtype=np.ubyte)
+    return pg.ColorMap(np.array([0.0, 0.6, 1.0]), colors)

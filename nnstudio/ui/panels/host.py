@@ -95,7 +95,7 @@ class PanelHost(QObject):
         count = len(self.panels)
         for offset in range(count):
             index = (self._turn + offset) % count
-            if index in self._dirty and self.panels[index].isVisible():
+            if index in self._dirty and self.panels[index].is_shown():
                 self._turn = index + 1
                 self._dirty.discard(index)
                 self._redraw(self.panels[index])
@@ -117,5 +117,5 @@ class PanelHost(QObject):
         self._timer.stop()
         self._dirty.clear()
         for panel in self.panels:
-            if panel.isVisible():
+            if panel.is_shown():
                 self._redraw(panel)

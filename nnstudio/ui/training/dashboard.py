@@ -14,6 +14,7 @@ from nnstudio.ui.panels.boundary import BoundaryPanel
 from nnstudio.ui.panels.gradients import GradientPanel
 from nnstudio.ui.panels.learning_rate import LearningRatePanel
 from nnstudio.ui.panels.loss import LossPanel
+from nnstudio.ui.panels.predictions import PredictionsPanel
 from nnstudio.ui.panels.weights import WeightPanel
 
 Left, Right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -27,12 +28,14 @@ class TrainingDashboard(QMainWindow):
         self.setDockNestingEnabled(True)
         self.loss = LossPanel()
         self.boundary = BoundaryPanel()
+        self.predictions = PredictionsPanel()
         self.gradients = GradientPanel()
         self.weights = WeightPanel()
         self.learning_rate = LearningRatePanel()
         self.panels: list[Panel] = [
             self.loss,
             self.boundary,
+            self.predictions,
             self.gradients,
             self.weights,
             self.learning_rate,
@@ -40,14 +43,29 @@ class TrainingDashboard(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         loss = self._dock(self.loss, Left)
         boundary = self._dock(self.boundary, Right)
+        predictions = self._dock(self.predictions, Right)
         gradients = self._dock(self.gradients, Left)
         weights = self._dock(self.weights, Right)
         lr = self._dock(self.learning_rate, Right)
         self.splitDockWidget(loss, gradients, Qt.Orientation.Vertical)
         self.splitDockWidget(boundary, weights, Qt.Orientation.Vertical)
         self.tabifyDockWidget(weights, lr)
+        self.tabifyDockWidget(boundary, predictions)
         weights.raise_()
+        boundary.raise_()
+        self._points_2d = True
+        self.predictions.prepared.connect(self.raise_fitting_view)
         self.default_state = QByteArray(self.saveState())
+
+    def raise_fitting_view(self, run) -> None:
+        """Bring forward the decision boundary for 2D data, the predictions otherwise.
+
+        Only when the kind of data changes, so a tab the user picked stays picked."""
+        points_2d = run.dataset.points_train is not None
+        if points_2d != self._points_2d:
+            self._points_2d = points_2d
+            panel = self.boundary if points_2d else self.predictions
+            self.docks[panel.title].raise_()
 
     def _dock(self, panel: Panel, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(panel.title, self)
@@ -59,6 +77,8 @@ class TrainingDashboard(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(area, dock)
+        # A tab brought to the front shows no new widget, so draw what the panel has stored.
+        dock.visibilityChanged.connect(lambda visible, p=panel: visible and p.redraw())
         self.docks[panel.title] = dock
         return dock
 

@@ -22,6 +22,8 @@ def merge(older: Snapshot, newer: Snapshot) -> Snapshot:
         newer.weights = older.weights
     if newer.boundary is None:
         newer.boundary = older.boundary
+    if newer.predictions is None:
+        newer.predictions = older.predictions
     if not newer.grad_norms:
         newer.grad_norms = older.grad_norms
     return newer
