@@ -109,34 +109,31 @@ def train_until(window, snapshots: int, seconds: float = 60.0) -> None:
         loop_for += 0.1
 
 
-@shot("training")
-def training_mid_run():
-    """The spiral MLP mid-run: curves, boundary, gradient magnitudes and a weight heatmap."""
-    window = window_with("spiral_mlp")
-    train_until(window, 40)
+def paused_mid_run(template: str, snapshots: int):
+    """A window whose run of `template` is paused after `snapshots` snapshots."""
+    window = window_with(template)
+    train_until(window, snapshots)
     window.training.controller.pause()
     settle(300)
     return window
+
+
+@shot("training")
+def training_mid_run():
+    """The spiral MLP mid-run: curves, boundary, gradient magnitudes and a weight heatmap."""
+    return paused_mid_run("spiral_mlp", 40)
 
 
 @shot("training-deep-sigmoid")
 def training_deep_sigmoid():
     """Ten sigmoid layers: the gradient panel shows the first layers' gradients fading."""
-    window = window_with("deep_sigmoid")
-    train_until(window, 60)
-    window.training.controller.pause()
-    settle(300)
-    return window
+    return paused_mid_run("deep_sigmoid", 60)
 
 
 @shot("training-digits")
 def training_digits():
     """The digits CNN mid-run: the confusion matrix and sample digits with their predictions."""
-    window = window_with("digits_cnn")
-    train_until(window, 8)
-    window.training.controller.pause()
-    settle(300)
-    return window
+    return paused_mid_run("digits_cnn", 8)
 
 
 def render(names: list[str]) -> list[Path]:

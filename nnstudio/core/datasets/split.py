@@ -70,17 +70,21 @@ def load_dataset(config: DatasetConfig) -> Dataset:
         task=spec.task,
         num_classes=spec.num_classes,
         feature_names=feature_labels(config.features),
-        x_train=xs[0],
-        y_train=ys[0],
-        x_val=xs[1],
-        y_val=ys[1],
-        x_test=xs[2],
-        y_test=ys[2],
+        **_splits(xs, ys),
         points_train=raw[0],
         points_val=raw[1],
         points_test=raw[2],
         features=tuple(config.features),
     )
+
+
+def _splits(xs: list[np.ndarray], ys: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Train, validation and test arrays (in that order) as Dataset's keyword arguments."""
+    names = ("train", "val", "test")
+    return {
+        **{f"x_{name}": x for name, x in zip(names, xs, strict=True)},
+        **{f"y_{name}": y for name, y in zip(names, ys, strict=True)},
+    }
 
 
 def _targets(label: str, targets: np.ndarray, task: str, num_classes: int) -> np.ndarray:
@@ -162,12 +166,7 @@ def _load_raw(
         task=info.task,
         num_classes=info.num_classes,
         feature_names=list(raw.feature_names),
-        x_train=xs[0],
-        y_train=ys[0],
-        x_val=xs[1],
-        y_val=ys[1],
-        x_test=xs[2],
-        y_test=ys[2],
+        **_splits(xs, ys),
         class_names=tuple(raw.class_names),
         kind=spec.kind,
     )
