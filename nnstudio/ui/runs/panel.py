@@ -37,7 +37,7 @@ from nnstudio.ui.runs.commands import (
 from nnstudio.ui.runs.overlay import ACCURACY_SERIES, LOSS_SERIES, OverlayPlot
 from nnstudio.ui.runs.table_model import RunsTableModel
 
-REFRESH_S = 0.25
+REFRESH_S = 0.5
 """While training, the table and overlay refresh at most this often."""
 
 
