@@ -158,6 +158,7 @@ class TrainingSession:
                     opts.min_interval_s,
                     opts.grad_norms,
                     block=len(self.engines) == 1,
+                    share=opts.probe_share,
                 ),
                 members,
                 engine,
