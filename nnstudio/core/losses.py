@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from nnstudio.core.code import Call
 from nnstudio.core.params import ParamSet, ParamSpec, params
 from nnstudio.core.registry import Registry
 
@@ -26,7 +27,8 @@ class LossSpec:
     display_name: str
     tasks: tuple[str, ...]
     help: str
-    build: Callable[[dict[str, Any]], nn.Module]
+    module: Callable[[dict[str, Any]], Call]
+    """The loss module as a constructor call of the Output's params (see `build`)."""
     params: ParamSet = field(default_factory=params)
     per_class: bool = False
     """Wants one output per class (even for a binary task) and integer class targets."""
@@ -35,44 +37,35 @@ class LossSpec:
     clashes: tuple[tuple[str, str], ...] = ()
     """(layer name, why) pairs: layers that must not come right before the Output."""
 
+    def build(self, p: dict[str, Any]) -> nn.Module:
+        return self.module(p).build()
+
 
 LOSSES: Registry[LossSpec] = Registry("loss")
 
 
-def _bce(_p: dict[str, Any]) -> nn.Module:
-    from torch import nn
-
-    return nn.BCEWithLogitsLoss()
+def _bce(_p: dict[str, Any]) -> Call:
+    return Call.of("nn.BCEWithLogitsLoss")
 
 
-def _cross_entropy(p: dict[str, Any]) -> nn.Module:
-    from torch import nn
-
-    return nn.CrossEntropyLoss(label_smoothing=float(p.get("label_smoothing", 0.0)))
+def _cross_entropy(p: dict[str, Any]) -> Call:
+    return Call.of("nn.CrossEntropyLoss", label_smoothing=float(p.get("label_smoothing", 0.0)))
 
 
-def _nll(_p: dict[str, Any]) -> nn.Module:
-    from torch import nn
-
-    return nn.NLLLoss()
+def _nll(_p: dict[str, Any]) -> Call:
+    return Call.of("nn.NLLLoss")
 
 
-def _mse(_p: dict[str, Any]) -> nn.Module:
-    from torch import nn
-
-    return nn.MSELoss()
+def _mse(_p: dict[str, Any]) -> Call:
+    return Call.of("nn.MSELoss")
 
 
-def _mae(_p: dict[str, Any]) -> nn.Module:
-    from torch import nn
-
-    return nn.L1Loss()
+def _mae(_p: dict[str, Any]) -> Call:
+    return Call.of("nn.L1Loss")
 
 
-def _huber(p: dict[str, Any]) -> nn.Module:
-    from torch import nn
-
-    return nn.HuberLoss(delta=float(p["delta"]))
+def _huber(p: dict[str, Any]) -> Call:
+    return Call.of("nn.HuberLoss", delta=float(p["delta"]))
 
 
 LOSSES.register(
