@@ -15,7 +15,7 @@ from nnstudio.core.schedules import SCHEDULE_PARAMS, SCHEDULES, is_constant
 from nnstudio.export.model_code import assignment
 from nnstudio.export.plan import ExportPlan
 from nnstudio.export.source import Definitions, with_imports, wrap
-from nnstudio.export.train_template import HEAD, MAIN
+from nnstudio.export.train_template import HEAD, MAIN, SYNC_BATCHNORM, SYNC_PLAIN
 
 TARGET_LINES = {
     "regression": "yt = yt.to(torch.float32).reshape(len(yt), -1)",
@@ -74,17 +74,23 @@ def train_source(plan: ExportPlan) -> str:
         f"{COUNT_CORRECT[kind]}\n"
     )
     if scheduled:
+        rate_args = [schedule.rate.__name__, "step", "total_steps", "LEARNING_RATE"]
+        rate_args += ["SCHEDULE", "steps_per_epoch"]
         parts.append(
             "def learning_rate(step: int, total_steps: int, steps_per_epoch: int) -> float:\n"
             '    """The rate of update `step` (from 0): the schedule behind the warm-up."""\n'
-            f"    return with_warmup(\n        {schedule.rate.__name__}, step, total_steps, "
-            "LEARNING_RATE, SCHEDULE, steps_per_epoch\n    )\n"
+            f"{_returned_call('with_warmup', rate_args)}\n"
         )
         parts.append(
             "def set_learning_rate(optimizer: torch.optim.Optimizer, rate: float) -> None:\n"
             "    for group in optimizer.param_groups:\n"
             '        group["lr"] = rate\n'
         )
+    has_batchnorm = any(
+        n.code.module is not None and n.code.module.target.startswith("nn.BatchNorm")
+        for n in plan.nodes
+    )
+    parts.append((SYNC_BATCHNORM if has_batchnorm else SYNC_PLAIN).strip() + "\n")
     main = MAIN.strip() + "\n"
     first = "set_learning_rate(optimizer, learning_rate(0, total_steps, steps_per_epoch))"
     every = "set_learning_rate(optimizer, learning_rate(step, total_steps, steps_per_epoch))"
@@ -127,9 +133,14 @@ def _constants(plan: ExportPlan, values: dict[str, Any], scheduled: bool) -> str
     ]
     if scheduled:
         used = ["lr_schedule", *(spec.name for spec in SCHEDULE_PARAMS)]
-        items = "".join(f"    {literal(k)}: {values[k]!r},\n" for k in used)
+        items = "".join(f"    {literal(k)}: {literal(values[k])},\n" for k in used)
         lines.append("SCHEDULE = {\n" + items + "}")
     return "\n".join(lines) + "\n"
+
+
+def _returned_call(callee: str, arguments: list[str]) -> str:
+    """`return callee(arguments)` inside a function, wrapped as ruff wraps it."""
+    return assignment("_", callee, arguments, 1).replace("    _ = ", "    return ", 1)
 
 
 def _build_model(torch_init: str | None, kwargs: dict[str, Any], scaled: bool) -> str:

@@ -158,10 +158,7 @@ def train(args: argparse.Namespace) -> int:
     optimizer = make_optimizer(model)
     network: nn.Module = model
     if world > 1:
-        if device.type == "cuda":
-            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-        else:
-            model = synchronize_cpu_batchnorm(model)
+        model = synchronize_batchnorm(model, device)
         ids = [device.index] if device.type == "cuda" else None
         network = nn.parallel.DistributedDataParallel(model, device_ids=ids)
         torch.manual_seed(SEED + rank)  # each process draws its own dropout masks
@@ -249,13 +246,6 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
-def synchronize_cpu_batchnorm(model: nn.Module) -> nn.Module:
-    """SyncBatchNorm runs on GPUs only; on the CPU, batch statistics stay per process."""
-    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
-        print("Note: BatchNorm is synchronized across processes only on CUDA.", file=sys.stderr)
-    return model
-
-
 def write_results(
     folder: Path, model: nn.Module, losses: list[torch.Tensor], rates: list[float]
 ) -> None:
@@ -291,4 +281,61 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+'''
+
+SYNC_PLAIN = '''
+def synchronize_batchnorm(model: nn.Module, device: torch.device) -> nn.Module:
+    """This network has no BatchNorm, so there are no batch statistics to share."""
+    return model
+'''
+
+SYNC_BATCHNORM = '''
+class CpuSyncBatchNorm(nn.BatchNorm1d):
+    """BatchNorm whose batch statistics span every process, for DDP on the CPU, where
+    torch's SyncBatchNorm does not run. Same parameters and buffers as BatchNorm."""
+
+    def _check_input_dim(self, input: torch.Tensor) -> None:
+        pass  # flat features and images alike
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return super().forward(x)
+        axes = [0, *range(2, x.dim())]
+        channels = x.shape[1]
+        count = torch.full((1,), x.numel() / channels, dtype=x.dtype, device=x.device)
+        totals = distributed_functional.all_reduce(
+            torch.cat((x.sum(axes), (x * x).sum(axes), count))
+        )
+        n = totals[-1]
+        mean = totals[:channels] / n
+        var = totals[channels : 2 * channels] / n - mean * mean
+        with torch.no_grad():
+            self.num_batches_tracked += 1
+            unbiased = var * n / (n - 1).clamp(min=1)
+            self.running_mean.lerp_(mean, self.momentum)
+            self.running_var.lerp_(unbiased, self.momentum)
+        view = [1, channels] + [1] * (x.dim() - 2)
+        y = (x - mean.view(view)) / torch.sqrt(var.view(view) + self.eps)
+        if self.affine:
+            y = y * self.weight.view(view) + self.bias.view(view)
+        return y
+
+
+def synchronize_batchnorm(model: nn.Module, device: torch.device) -> nn.Module:
+    """Make every BatchNorm use the statistics of the whole global batch."""
+    if device.type == "cuda":
+        return nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.modules.batchnorm._BatchNorm):
+                synced = CpuSyncBatchNorm(
+                    child.num_features, child.eps, child.momentum, child.affine
+                )
+                if child.affine:
+                    synced.weight, synced.bias = child.weight, child.bias
+                synced.running_mean = child.running_mean
+                synced.running_var = child.running_var
+                synced.num_batches_tracked = child.num_batches_tracked
+                setattr(parent, name, synced)
+    return model
 '''
