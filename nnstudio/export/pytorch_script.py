@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.core.project import Project
-from nnstudio.export.folder import staged_folder
+from nnstudio.export.folder import check_target, staged_folder
 from nnstudio.export.model_code import model_source
 from nnstudio.export.plan import ExportPlan, plan_export
 from nnstudio.export.readme import readme_text
@@ -38,6 +38,7 @@ def export_pytorch(
     progress: Progress = no_progress,
 ) -> ExportResult:
     """Write the PyTorch folder for `project` (and its trained `weights`, if any)."""
+    check_target(Path(out_dir).expanduser().absolute(), force)
     progress("Checking the network and loading its data…")
     plan = plan_export(project, weights)
     return write_pytorch(plan, Path(out_dir), force, progress)
