@@ -34,7 +34,9 @@ def project_for(layer: str, params: dict[str, Any] | None = None) -> Project:
         dataset = DatasetConfig("parity", {"length": 6})
         lead = chain(graph, [("input", {}), ("embedding", {"vocab": 2, "dim": 4})])
     else:
-        lead = chain(graph, [("input", {}), ("linear", {"units": 32}), ("reshape", {"shape": "2,4,4"})])
+        lead = chain(
+            graph, [("input", {}), ("linear", {"units": 32}), ("reshape", {"shape": "2,4,4"})]
+        )
     node = graph.add_node(layer, params or {})
     for port in spec.inputs:
         graph.connect(lead, "out", node.id, port.name)
