@@ -204,13 +204,15 @@ def test_a_failure_while_writing_leaves_no_half_written_folder(tmp_path, monkeyp
 def test_a_graph_with_problems_is_refused_with_the_problems_listed(tmp_path) -> None:
     project = TEMPLATES.get("xor_mlp").build()
     graph = project.graph
-    linear = next(n for n in graph.nodes.values() if n.type == "linear")
-    graph.set_param(linear.id, "units", 3)  # the next layer still fits, the Output does not
-    graph.add_node("conv2d")  # and a layer with nothing connected to it
+    last = [n for n in graph.nodes.values() if n.type == "linear"][-1]
+    graph.set_param(last.id, "units", 3)  # the Output wants one value per sample
+    stray = graph.add_node("conv2d")  # and a layer with nothing connected to it
     with pytest.raises(ExportError) as caught:
         export_pytorch(project, None, tmp_path / "export")
-    assert len(caught.value.problems) >= 1
-    assert all("(n" in problem for problem in caught.value.problems)
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert any(p.startswith("Output (") for p in problems)
+    assert any(p.startswith(f"Conv2d ({stray.id}) has nothing connected") for p in problems)
     assert not (tmp_path / "export").exists()
 
 
