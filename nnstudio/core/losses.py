@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from nnstudio.core.code import Call
 from nnstudio.core.params import ParamSet, ParamSpec, params
@@ -16,6 +16,10 @@ from nnstudio.core.registry import Registry
 
 if TYPE_CHECKING:
     from torch import nn
+
+Decision = Literal["logit", "classes", "value"]
+"""How a network output becomes an answer: one logit thresholded at 0 (with float 0/1
+targets), one score per class read by argmax (with integer targets), or the value itself."""
 
 TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
 TASK_LABELS: tuple[str, ...] = ("Binary classification", "Multi-class classification", "Regression")
@@ -27,8 +31,10 @@ class LossSpec:
     display_name: str
     tasks: tuple[str, ...]
     help: str
-    module: Callable[[dict[str, Any]], Call]
-    """The loss module as a constructor call of the Output's params (see `build`)."""
+    module: Callable[[dict[str, Any], str], Call]
+    """(loss params, reduction) -> the loss module's constructor call; reduction is "mean"
+    or "none". Exported training scripts print the same call."""
+    decision: Decision
     params: ParamSet = field(default_factory=params)
     per_class: bool = False
     """Wants one output per class (even for a binary task) and integer class targets."""
@@ -37,35 +43,43 @@ class LossSpec:
     clashes: tuple[tuple[str, str], ...] = ()
     """(layer name, why) pairs: layers that must not come right before the Output."""
 
-    def build(self, p: dict[str, Any]) -> nn.Module:
-        return self.module(p).build()
+    def build(self, p: dict[str, Any], reduction: str = "mean") -> nn.Module:
+        return self.module(p, reduction).build()
 
 
 LOSSES: Registry[LossSpec] = Registry("loss")
 
 
-def _bce(_p: dict[str, Any]) -> Call:
-    return Call.of("nn.BCEWithLogitsLoss")
+def _reduced(target: str, reduction: str, **kwargs: Any) -> Call:
+    """The loss call; the default reduction ("mean") is left out, as a person writes it."""
+    if reduction != "mean":
+        kwargs["reduction"] = reduction
+    return Call.of(target, **kwargs)
 
 
-def _cross_entropy(p: dict[str, Any]) -> Call:
-    return Call.of("nn.CrossEntropyLoss", label_smoothing=float(p.get("label_smoothing", 0.0)))
+def _bce(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.BCEWithLogitsLoss", reduction)
 
 
-def _nll(_p: dict[str, Any]) -> Call:
-    return Call.of("nn.NLLLoss")
+def _cross_entropy(p: dict[str, Any], reduction: str = "mean") -> Call:
+    smoothing = float(p.get("label_smoothing", 0.0))
+    return _reduced("nn.CrossEntropyLoss", reduction, label_smoothing=smoothing)
 
 
-def _mse(_p: dict[str, Any]) -> Call:
-    return Call.of("nn.MSELoss")
+def _nll(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.NLLLoss", reduction)
 
 
-def _mae(_p: dict[str, Any]) -> Call:
-    return Call.of("nn.L1Loss")
+def _mse(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.MSELoss", reduction)
 
 
-def _huber(p: dict[str, Any]) -> Call:
-    return Call.of("nn.HuberLoss", delta=float(p["delta"]))
+def _mae(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.L1Loss", reduction)
+
+
+def _huber(p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.HuberLoss", reduction, delta=float(p["delta"]))
 
 
 LOSSES.register(
@@ -76,6 +90,7 @@ LOSSES.register(
         "Scores one yes/no output; the network's raw output is squashed by a sigmoid inside the "
         "loss, so do not add a Sigmoid layer before it.",
         _bce,
+        "logit",
         clashes=(
             (
                 "sigmoid",
@@ -92,6 +107,7 @@ LOSSES.register(
         ("multiclass", "binary"),
         "Scores one output per class; softmax is applied inside the loss, so feed it raw scores.",
         _cross_entropy,
+        "classes",
         params(
             ParamSpec(
                 "label_smoothing",
@@ -122,6 +138,7 @@ LOSSES.register(
         "Scores one log-probability per class: minus the log-probability of the true class. "
         "It does no softmax itself, so put a LogSoftmax right before the Output.",
         _nll,
+        "classes",
         per_class=True,
         wants_before=("log_softmax", "expects log-probabilities"),
         clashes=(
@@ -140,6 +157,7 @@ LOSSES.register(
         ("regression",),
         "Average of squared differences; large misses cost a lot.",
         _mse,
+        "value",
     )
 )
 LOSSES.register(
@@ -149,6 +167,7 @@ LOSSES.register(
         ("regression",),
         "Average of absolute differences; less swayed by outliers than squared error.",
         _mae,
+        "value",
     )
 )
 LOSSES.register(
@@ -158,6 +177,7 @@ LOSSES.register(
         ("regression",),
         "Squared error for small misses, absolute error for big ones; delta sets the switch.",
         _huber,
+        "value",
         params(
             ParamSpec(
                 "delta",

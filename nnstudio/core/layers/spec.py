@@ -100,6 +100,12 @@ class LayerSpec:
     role: Role = "layer"
     relevance: Callable[[Params], Relevance] | None = None
     """Which params matter for the current values; None: all of them, all choices."""
+    stackable: bool = True
+    """Whether several copies with different weights can run stacked in one step (variants
+    trained together). False for layers whose batch statistics would mix the copies."""
+    stacked_forward: Callable[..., Any] | None = None
+    """A fast path for stacked copies: (stacked params by name, *inputs of (V, B, ...)) ->
+    output. Without it, parametric layers run stacked through torch.func.vmap."""
     module: CallRule | None = None
     """The layer's module as a constructor call; when given, `build` and `export` follow
     from it, so the app and exported code build the very same thing."""
