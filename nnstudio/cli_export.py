@@ -22,23 +22,38 @@ def add_export_command(sub: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="write into DIR even if it is not empty"
     )
     export.add_argument(
+        "--run",
+        metavar="ID",
+        help="export this run (as `nnstudio runs` lists them) instead of the current one",
+    )
+    export.add_argument(
         "--fresh",
         action="store_true",
-        help="leave out the project's trained weights (ONNX: use fresh starting weights)",
+        help="export the project as it is now, without any run's trained weights",
     )
     export.set_defaults(func=cmd_export)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from nnstudio.core.errors import ExportError
     from nnstudio.core.project_files import load_project
     from nnstudio.export import export_pytorch
     from nnstudio.export.onnx_export import export_onnx
 
     loaded = load_project(args.project)
-    weights = None if args.fresh else loaded.weights
+    run = loaded.runs.get(args.run) if args.run else loaded.current_run
+    if args.run and run is None:
+        known = ", ".join(r.id for r in loaded.runs.runs) or "none"
+        raise ExportError(f"{args.project} has no run {args.run!r} (its runs: {known}).")
+    if run is not None and run.weights is not None and not args.fresh:
+        # A run's own frozen project: the network its weights were trained for.
+        project, weights = run.project, run.weights
+        print(f"Exporting run {run.id} with its trained weights.", file=sys.stderr)
+    else:
+        project, weights = loaded.project, None
     export = export_pytorch if args.to == "pytorch" else export_onnx
     result = export(
-        loaded.project,
+        project,
         weights,
         args.out,
         force=args.force,

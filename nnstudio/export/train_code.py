@@ -11,6 +11,7 @@ from typing import Any
 
 from nnstudio.core.code import literal
 from nnstudio.core.initializers import INITIALIZERS
+from nnstudio.core.losses import LOSSES
 from nnstudio.core.schedules import SCHEDULE_PARAMS, SCHEDULES, is_constant
 from nnstudio.export.model_code import assignment
 from nnstudio.export.plan import ExportPlan
@@ -18,27 +19,26 @@ from nnstudio.export.source import Definitions, with_imports, wrap
 from nnstudio.export.train_template import HEAD, MAIN, SYNC_BATCHNORM, SYNC_PLAIN
 
 TARGET_LINES = {
-    "regression": "yt = yt.to(torch.float32).reshape(len(yt), -1)",
-    "bce": "yt = yt.to(torch.float32).reshape(-1, 1)",
+    "value": "yt = yt.to(torch.float32).reshape(len(yt), -1)",
+    "logit": "yt = yt.to(torch.float32).reshape(-1, 1)",
     "classes": "yt = yt.to(torch.int64).reshape(-1)",
 }
 TARGET_TEXT = {
-    "regression": "targets of shape (n,) or (n, outputs) (numbers)",
-    "bce": "targets of shape (n,) (0 or 1)",
+    "value": "targets of shape (n,) or (n, outputs) (numbers)",
+    "logit": "targets of shape (n,) (0 or 1)",
     "classes": "targets of shape (n,) (class ids from 0)",
 }
 COUNT_CORRECT = {
-    "regression": "    return None",
-    "bce": "    return float(((out > 0).to(y.dtype) == y).float().sum())",
+    "value": "    return None",
+    "logit": "    return float(((out > 0).to(y.dtype) == y).float().sum())",
     "classes": "    return float((out.argmax(dim=1) == y).float().sum())",
 }
 
 
 def target_kind(plan: ExportPlan) -> str:
-    """How targets are stored and scored; the same rule as the app's trainer."""
-    if plan.task == "regression":
-        return "regression"
-    return "bce" if plan.loss_name == "bce" else "classes"
+    """How targets are stored and answers scored: the loss's declared decision, as the
+    app's task rules read it."""
+    return LOSSES.get(plan.loss_name).decision
 
 
 def train_source(plan: ExportPlan) -> str:
@@ -118,7 +118,7 @@ def train_source(plan: ExportPlan) -> str:
 def _constants(plan: ExportPlan, values: dict[str, Any], scheduled: bool) -> str:
     lines = [
         f"INPUT_SHAPE = {literal(tuple(plan.input_shape))}",
-        f"TASK = {literal(plan.task)}",
+        f"DECISION = {literal(target_kind(plan))}  # how outputs are read: logit, classes, value",
         'SPLITS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")',
         f"SEED = {values['seed']!r}",
         f"EPOCHS = {values['epochs']!r}",

@@ -106,7 +106,7 @@ def evaluate(
         loss_sum = float(loss_fn(out, ys)) * len(xs) if out is not None else 0.0
         hits = count_correct(out, ys) if out is not None else 0.0
         loss_sum, hits, count = reduce_sum([loss_sum, hits or 0.0, float(len(xs))], world, x.device)
-        return loss_sum / count, None if TASK == "regression" else hits / count
+        return loss_sum / count, None if DECISION == "value" else hits / count
     finally:
         model.train(was_training)
 

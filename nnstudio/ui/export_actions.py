@@ -34,12 +34,18 @@ KINDS = {
 }
 
 
-def trained_weights(window: Any) -> dict[str, Any] | None:
-    """The weights an export carries: the window's current trained ones, if any.
+def export_source(window: Any) -> tuple[Project, dict[str, Any] | None]:
+    """What File → Export writes: the window's project and its current trained weights.
 
-    The one place that knows where the GUI keeps them (today the training controller)."""
+    The one place that knows where the GUI keeps them (today the training controller;
+    once runs own them, the current Run's `.project` and `.weights`). Both are copies, so
+    the export thread never shares them with the editor or a running training."""
+    project = project_from_dict(project_to_dict(window.document.project))
     training = getattr(window, "training", None)
-    return None if training is None else training.controller.trained_state
+    weights = None if training is None else training.controller.trained_state
+    if weights is not None:
+        weights = {k: v.detach().clone() for k, v in weights.items()}
+    return project, weights
 
 
 class ExportWorker(QObject):
@@ -136,10 +142,7 @@ class ExportActions(QObject):
         force = folder.is_dir() and any(folder.iterdir())
         if force and not self.confirm_overwrite(folder):
             return False
-        project = project_from_dict(project_to_dict(self.window.document.project))
-        weights = trained_weights(self.window)
-        if weights is not None:
-            weights = {k: v.detach().clone() for k, v in weights.items()}
+        project, weights = export_source(self.window)
         worker = ExportWorker(kind, project, weights, folder, force)
         thread = register_qthread(QThread())
         thread.setObjectName("export_thread")

@@ -18,6 +18,7 @@ from nnstudio.core.compile import compile_graph
 from nnstudio.core.datasets import load_dataset
 from nnstudio.core.errors import ExportError
 from nnstudio.core.project_files import save_project
+from nnstudio.core.run import Run, RunBook, freeze
 from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.templates import TEMPLATES, sequential
 from nnstudio.export import export_pytorch, pytorch_script
@@ -224,14 +225,20 @@ def test_weights_of_another_network_are_refused(tmp_path) -> None:
         export_pytorch(project, weights, tmp_path / "export")
 
 
-def test_the_command_line_exports_and_refuses(tmp_path, capsys) -> None:
+def test_the_command_line_exports_a_run_and_refuses(tmp_path, capsys) -> None:
     path = tmp_path / "xor.nnstudio"
     project = TEMPLATES.get("xor_mlp").build()
     weights = compile_graph(project.graph, project.shape_context()).state_dict()
-    save_project(path, project, weights, None)
+    runs = RunBook()
+    runs.add(Run(project=freeze(project), id="r1", weights=weights))
+    save_project(path, project, runs)
     out = tmp_path / "out"
     assert cli_main(["export", str(path), "--to", "pytorch", "--out", str(out)]) == 0
     assert "weights.safetensors" in capsys.readouterr().out
     assert cli_main(["export", str(path), "--out", str(out)]) == 2
     assert "not empty" in capsys.readouterr().err
-    assert cli_main(["export", str(path), "--out", str(out), "--force", "--fresh"]) == 0
+    assert cli_main(["export", str(path), "--out", str(out), "--run", "r9"]) == 2
+    assert "no run 'r9'" in capsys.readouterr().err
+    fresh = tmp_path / "fresh"
+    assert cli_main(["export", str(path), "--out", str(fresh), "--fresh"]) == 0
+    assert not (fresh / "weights.safetensors").exists()
