@@ -166,6 +166,7 @@ class ExportActions(QObject):
         dialog.setCancelButton(None)  # an export is short and writes all or nothing
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
+        dialog.setMinimumWidth(360)
         dialog.show()
         self.progress_dialog = dialog
 
