@@ -73,7 +73,13 @@ class Definitions:
     def add(self, module_name: str, names: Iterable[str]) -> None:
         """Copy `names` from `module_name`, with every top-level definition they use."""
         module = importlib.import_module(module_name)
-        source = inspect.getsource(module)
+        try:
+            source = inspect.getsource(module)
+        except (OSError, TypeError):
+            raise ExportCodeError(
+                f"This copy of NN Studio lacks the source of {module_name}, which export "
+                "copies into the code it writes: reinstall NN Studio."
+            ) from None
         tree = ast.parse(source)
         lines = source.splitlines()
         top: dict[str, ast.stmt] = {}
