@@ -12,7 +12,7 @@ from typing import Any
 from nnstudio.core.code import literal
 from nnstudio.core.initializers import INITIALIZERS
 from nnstudio.core.losses import LOSSES
-from nnstudio.core.schedules import SCHEDULE_PARAMS, SCHEDULES, is_constant
+from nnstudio.core.schedules import SCHEDULES, is_constant
 from nnstudio.export.model_code import assignment
 from nnstudio.export.plan import ExportPlan
 from nnstudio.export.source import Definitions, with_imports, wrap
@@ -62,7 +62,7 @@ def train_source(plan: ExportPlan) -> str:
     parts.append(_build_model(initializer.torch_init, dict(initializer.kwargs), scaled))
     parts.append(f"def make_loss() -> nn.Module:\n    return {plan.loss.code()}\n")
     optimizer = assignment(
-        "optimizer", plan.optimizer.name, ["model.parameters()", *plan.optimizer.arguments()], 1
+        "optimizer", plan.optimizer.name, ["model.parameters()", *_optimizer_arguments(plan)], 1
     )
     parts.append(
         "def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:\n"
@@ -132,10 +132,20 @@ def _constants(plan: ExportPlan, values: dict[str, Any], scheduled: bool) -> str
         f"INIT_SCALE = {values['init_scale']!r}",
     ]
     if scheduled:
-        used = ["lr_schedule", *(spec.name for spec in SCHEDULE_PARAMS)]
+        # The schedule's own settings only, as the settings form shows them.
+        used = ["lr_schedule", "warmup_steps", *SCHEDULES.get(values["lr_schedule"]).uses]
         items = "".join(f"    {literal(k)}: {literal(values[k])},\n" for k in used)
         lines.append("SCHEDULE = {\n" + items + "}")
     return "\n".join(lines) + "\n"
+
+
+def _optimizer_arguments(plan: ExportPlan) -> list[str]:
+    """The optimizer's arguments, its learning rate read from the LEARNING_RATE constant so
+    that changing the constant changes the run."""
+    return [
+        "lr=LEARNING_RATE" if argument.startswith("lr=") else argument
+        for argument in plan.optimizer.arguments()
+    ]
 
 
 def _returned_call(callee: str, arguments: list[str]) -> str:
