@@ -31,9 +31,9 @@ from nnstudio.core.project_files import (
 )
 from nnstudio.core.project_zip import build_archive
 from nnstudio.core.run_io import single_run_book
-from nnstudio.training.session import TrainingSession
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.training import ProbeOptions, Trainer
+from nnstudio.training.session import TrainingSession
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -158,7 +158,9 @@ def test_expected_weights_allocates_nothing() -> None:
 
 def test_loading_without_weights_does_not_import_torch(tmp_path: Path) -> None:
     path = save_project(
-        tmp_path / "p.nnstudio", small_project(), single_run_book(small_project(), None, one_point())
+        tmp_path / "p.nnstudio",
+        small_project(),
+        single_run_book(small_project(), None, one_point()),
     )
     code = (
         "import sys\n"
