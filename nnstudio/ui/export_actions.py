@@ -35,17 +35,16 @@ KINDS = {
 
 
 def export_source(window: Any) -> tuple[Project, dict[str, Any] | None]:
-    """What File → Export writes: the window's project and its current trained weights.
+    """What File → Export writes: the current run's frozen project and trained weights, or
+    the window's project as it is when no run has trained yet.
 
-    The one place that knows where the GUI keeps them (today the training controller;
-    once runs own them, the current Run's `.project` and `.weights`). Both are copies, so
-    the export thread never shares them with the editor or a running training."""
-    project = project_from_dict(project_to_dict(window.document.project))
-    training = getattr(window, "training", None)
-    weights = None if training is None else training.controller.trained_state
-    if weights is not None:
-        weights = {k: v.detach().clone() for k, v in weights.items()}
-    return project, weights
+    Both are copies, so the export thread never shares them with the editor or a running
+    training session."""
+    run = window.document.runs.current_run
+    if run is not None and run.weights is not None:
+        weights = {k: v.detach().clone() for k, v in run.weights.items()}
+        return project_from_dict(project_to_dict(run.project)), weights
+    return project_from_dict(project_to_dict(window.document.project)), None
 
 
 class ExportWorker(QObject):

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtGui import QDesktopServices
 
 from nnstudio.core.compile import compile_graph
+from nnstudio.core.run import Run, freeze
 
 
 def _menu_texts(window) -> list[str]:
@@ -26,7 +27,10 @@ def test_exporting_a_script_names_the_files_and_opens_the_folder(
     window = make_window("xor_mlp")
     project = window.document.project
     weights = compile_graph(project.graph, project.shape_context(), seed=3).state_dict()
-    window.training.controller.trained_state = weights
+    window.document.runs.add(Run(project=freeze(project), id="r1", weights=weights))
+    # Edits after training do not touch the run: the export is the network that trained.
+    first = next(n for n in project.graph.nodes.values() if n.type == "linear")
+    project.graph.set_param(first.id, "units", 7)
     exports = window.exports
     out = tmp_path / "script"
     exports.choose_folder = lambda _title: out
@@ -39,6 +43,7 @@ def test_exporting_a_script_names_the_files_and_opens_the_folder(
     assert result is not None and result.folder == out
     assert "weights.safetensors" in result.files
     assert (out / "weights.safetensors").is_file() and (out / "train.py").is_file()
+    assert "nn.Linear(2, 4," in (out / "model.py").read_text()  # the run's 4 units, not 7
     assert any("Writing" in stage for stage in stages)
     assert exports.progress_dialog is None
     box = exports.result_box
