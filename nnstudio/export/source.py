@@ -42,7 +42,6 @@ KNOWN_IMPORTS: dict[str, tuple[str, str | None, str | None]] = {
     "nn": ("torch", "nn", None),
     "F": ("torch.nn", "functional", "F"),
     "dist": ("torch.distributed", None, "dist"),
-    "distributed_functional": ("torch.distributed.nn", "functional", "distributed_functional"),
     "Optimizer": ("torch.optim", "Optimizer", None),
     "load_file": ("safetensors.torch", "load_file", None),
     "save_file": ("safetensors.torch", "save_file", None),

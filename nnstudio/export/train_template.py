@@ -242,6 +242,7 @@ def train(args: argparse.Namespace) -> int:
     if rank == 0:
         write_results(args.out, model, losses, rates)
     if world > 1:
+        dist.barrier()  # let the first process finish writing before the group ends
         dist.destroy_process_group()
     return 0
 
@@ -290,6 +291,22 @@ def synchronize_batchnorm(model: nn.Module, device: torch.device) -> nn.Module:
 '''
 
 SYNC_BATCHNORM = '''
+class SumOverProcesses(torch.autograd.Function):
+    """Sum a tensor over all processes; gradients flow back summed the same way."""
+
+    @staticmethod
+    def forward(ctx: Any, tensor: torch.Tensor) -> torch.Tensor:
+        total = tensor.clone()
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        total = grad.clone()
+        dist.all_reduce(total)
+        return total
+
+
 class CpuSyncBatchNorm(nn.BatchNorm1d):
     """BatchNorm whose batch statistics span every process, for DDP on the CPU, where
     torch's SyncBatchNorm does not run. Same parameters and buffers as BatchNorm."""
@@ -303,9 +320,7 @@ class CpuSyncBatchNorm(nn.BatchNorm1d):
         axes = [0, *range(2, x.dim())]
         channels = x.shape[1]
         count = torch.full((1,), x.numel() / channels, dtype=x.dtype, device=x.device)
-        totals = distributed_functional.all_reduce(
-            torch.cat((x.sum(axes), (x * x).sum(axes), count))
-        )
+        totals = SumOverProcesses.apply(torch.cat((x.sum(axes), (x * x).sum(axes), count)))
         n = totals[-1]
         mean = totals[:channels] / n
         var = totals[channels : 2 * channels] / n - mean * mean

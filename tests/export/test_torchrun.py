@@ -4,6 +4,7 @@ same global batch (BatchNorm synchronized, each process on its share of every ba
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -40,17 +41,36 @@ def batchnorm_project() -> Project:
     return Project(graph, DatasetConfig("xor", {"n_samples": 200}), settings, "BN on XOR")
 
 
+def run_group(command: list[str], cwd, env, timeout: float) -> tuple[str, str, int | None]:
+    """Run `command` in its own process group; on a timeout end the whole group (torchrun
+    and its workers) and return what it printed so far."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        return stdout, stderr + f"\n(timed out after {timeout} s)", None
+    return stdout, stderr, process.returncode
+
+
 def test_two_processes_train_like_one(tmp_path) -> None:
     export_pytorch(batchnorm_project(), None, tmp_path)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
     command += ["--nproc_per_node=2", "train.py", "--device", "cpu", "--steps", str(STEPS)]
     command += ["--out", "two"]
-    done = subprocess.run(
-        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert done.stdout.count("Training on 2 processes") == 1  # only the first process prints
+    stdout, stderr, code = run_group(command, tmp_path, env, timeout=240)
+    assert code == 0, stdout[-3000:] + stderr[-3000:]
+    assert stdout.count("Training on 2 processes") == 1  # only the first process prints
     assert run_generated(tmp_path, "--steps", str(STEPS), "--out", str(tmp_path / "one")) == 0
     one, two = logged_losses(tmp_path / "one/log.csv"), logged_losses(tmp_path / "two/log.csv")
     assert len(one) == len(two) == STEPS
