@@ -42,6 +42,10 @@ class Analysis:
     problems: list[Problem] = field(default_factory=list)
     active: set[str] = field(default_factory=set)
     """Nodes on a path from the Input to the Output: the ones the compiled model runs."""
+    _by_node: dict[str | None, list[Problem]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _indexed: int = field(default=0, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -56,7 +60,14 @@ class Analysis:
         return sum(self.param_counts.get(nid, 0) for nid in self.active or self.param_counts)
 
     def problems_for(self, node_id: str) -> list[Problem]:
-        return [p for p in self.problems if p.node_id == node_id]
+        """This node's problems; indexed on first use, so asking for every node stays linear."""
+        index = self._by_node
+        if index is None or self._indexed != len(self.problems):
+            index = {}
+            for problem in self.problems:
+                index.setdefault(problem.node_id, []).append(problem)
+            self._by_node, self._indexed = index, len(self.problems)
+        return list(index.get(node_id, ()))
 
 
 def _name_node(node: Node, message: str) -> str:
@@ -75,11 +86,10 @@ def _reachable(graph: Graph, starts: list[str], forward: bool) -> set[str]:
         if current in seen:
             continue
         seen.add(current)
-        for edge in graph.edges:
-            if forward and edge.src.node == current:
-                todo.append(edge.dst.node)
-            elif not forward and edge.dst.node == current:
-                todo.append(edge.src.node)
+        if forward:
+            todo.extend(edge.dst.node for edge in graph.edges_from(current))
+        else:
+            todo.extend(edge.src.node for edge in graph.edges_into(current))
     return seen
 
 

@@ -25,16 +25,6 @@ if TYPE_CHECKING:
 Pos = tuple[float, float]
 
 
-def _restore_order(graph: Graph, node_order: list[str], edge_order: list[Edge]) -> None:
-    """Put nodes and edges back in a remembered order; content is unchanged, so no event."""
-    rank = {nid: i for i, nid in enumerate(node_order)}
-    items = sorted(graph.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank)))
-    graph.nodes.clear()
-    graph.nodes.update(items)
-    edge_rank = {edge: i for i, edge in enumerate(edge_order)}
-    graph.edges.sort(key=lambda e: edge_rank.get(e, len(edge_rank)))
-
-
 class AddNodeCommand(QUndoCommand):
     def __init__(
         self,
@@ -65,9 +55,10 @@ class RemoveCommand(QUndoCommand):
         self, doc: Document, node_ids: Iterable[str], edges: Iterable[Edge] = (), text: str = ""
     ) -> None:
         graph = doc.graph
-        self.node_ids = [nid for nid in graph.nodes if nid in set(node_ids)]
+        wanted = set(node_ids)
+        self.node_ids = [nid for nid in graph.nodes if nid in wanted]
         doomed = set(self.node_ids)
-        extra = [e for e in edges if e in graph.edges and not {e.src.node, e.dst.node} & doomed]
+        extra = [e for e in edges if graph.has_edge(e) and not {e.src.node, e.dst.node} & doomed]
         self.edges = extra
         count = len(self.node_ids) + len(extra)
         super().__init__(text or ("Delete" if count != 1 else "Delete 1 item"))
@@ -75,8 +66,9 @@ class RemoveCommand(QUndoCommand):
         self.node_order = list(graph.nodes)
         self.edge_order = list(graph.edges)
         self.nodes: list[Node] = [copy.deepcopy(graph.nodes[nid]) for nid in self.node_ids]
+        extra_set = set(extra)
         self.removed_edges = [
-            e for e in graph.edges if e in extra or {e.src.node, e.dst.node} & doomed
+            e for e in graph.edges if e in extra_set or e.src.node in doomed or e.dst.node in doomed
         ]
 
     def is_empty(self) -> bool:
@@ -84,18 +76,22 @@ class RemoveCommand(QUndoCommand):
 
     def redo(self) -> None:
         graph = self.doc.graph
-        for edge in self.edges:
-            graph.disconnect(edge)
-        for nid in self.node_ids:
-            graph.remove_node(nid)
+        with graph.batch():
+            for edge in self.edges:
+                graph.disconnect(edge)
+            for nid in self.node_ids:
+                graph.remove_node(nid)
 
     def undo(self) -> None:
         graph = self.doc.graph
-        for node in self.nodes:
-            graph.add_node(node.type, dict(node.params), node.pos, node_id=node.id)
-        for edge in self.removed_edges:
-            graph.connect(edge.src.node, edge.src.port, edge.dst.node, edge.dst.port)
-        _restore_order(graph, self.node_order, self.edge_order)
+        with graph.batch():
+            for node in self.nodes:
+                graph.add_node(node.type, dict(node.params), node.pos, node_id=node.id)
+            for edge in self.removed_edges:
+                # These edges were all in the graph together, so they cannot make a loop.
+                e = edge
+                graph.connect(e.src.node, e.src.port, e.dst.node, e.dst.port, check_loops=False)
+            graph.reorder(self.node_order, self.edge_order)
 
 
 class MoveNodesCommand(QUndoCommand):
@@ -108,12 +104,14 @@ class MoveNodesCommand(QUndoCommand):
         self.moves = dict(moves)
 
     def redo(self) -> None:
-        for nid, (_old, new) in self.moves.items():
-            self.doc.graph.move_node(nid, new)
+        with self.doc.graph.batch():
+            for nid, (_old, new) in self.moves.items():
+                self.doc.graph.move_node(nid, new)
 
     def undo(self) -> None:
-        for nid, (old, _new) in self.moves.items():
-            self.doc.graph.move_node(nid, old)
+        with self.doc.graph.batch():
+            for nid, (old, _new) in self.moves.items():
+                self.doc.graph.move_node(nid, old)
 
 
 class ConnectCommand(QUndoCommand):
@@ -207,11 +205,15 @@ class PasteCommand(QUndoCommand):
 
     def redo(self) -> None:
         graph = self.doc.graph
-        for nid, layer_type, params, pos in self.nodes:
-            graph.add_node(layer_type, params, pos, node_id=nid)
-        for e in self.edges:
-            graph.connect(e.src.node, e.src.port, e.dst.node, e.dst.port)
+        with graph.batch():
+            for nid, layer_type, params, pos in self.nodes:
+                graph.add_node(layer_type, params, pos, node_id=nid)
+            for e in self.edges:
+                # The copied edges connect only the new nodes, and formed no loop in the copy.
+                graph.connect(e.src.node, e.src.port, e.dst.node, e.dst.port, check_loops=False)
 
     def undo(self) -> None:
-        for nid in reversed(self.new_ids):
-            self.doc.graph.remove_node(nid)
+        graph = self.doc.graph
+        with graph.batch():
+            for nid in reversed(self.new_ids):
+                graph.remove_node(nid)
