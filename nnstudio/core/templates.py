@@ -262,6 +262,41 @@ def transformer_copy() -> Project:
 
 
 @template(
+    "pointer_sort",
+    "Pointer network that sorts",
+    "Six different tokens in random order; the network answers where to look, step by step, "
+    "to read them in increasing order. Two Transformer blocks encode the tokens (the memory); "
+    "the decoder's query for step k is the tokens plus a learned position signal, which "
+    "cross-attention sharpens against the memory; a Pointer layer then scores every input "
+    "position for every step. The answers are positions in the input, not words from a list. "
+    "It gets about 99 % of the positions right on the test split (at least 95 %).",
+)
+def pointer_sort() -> Project:
+    graph = Graph()
+    embed = chain(graph, [("input", {}), ("embedding", {"vocab": 20, "dim": 32})])
+    block = {"heads": 2, "ff": 64, "dropout": 0.0}
+    memory = chain(graph, [("transformer_block", block), ("transformer_block", block)], embed)
+    query = chain(graph, [("positional_encoding", {"kind": "learned"})], embed)
+    cross = graph.add_node("cross_attention", {"heads": 2})
+    graph.connect(query, "out", cross.id, "query")
+    graph.connect(memory, "out", cross.id, "memory")
+    add = graph.add_node("add")
+    graph.connect(cross.id, "out", add.id, "a")
+    graph.connect(query, "out", add.id, "b")
+    pointer = graph.add_node("pointer", {"units": 32})
+    graph.connect(add.id, "out", pointer.id, "query")
+    graph.connect(memory, "out", pointer.id, "memory")
+    chain(graph, [("output", {"task": "multiclass", "loss": "cross_entropy"})], pointer.id)
+    apply_layout(graph)
+    return Project(
+        graph,
+        DatasetConfig("sort_positions", {"length": 6, "vocab": 20}),
+        _settings(learning_rate=0.003, batch_size=32, epochs=12),
+        "Pointer network sorting",
+    )
+
+
+@template(
     "swiglu_mlp",
     "SwiGLU MLP (breast cancer)",
     "One SwiGLU layer (a SiLU gate times a value, 32 wide) on the 30 measurements of the "

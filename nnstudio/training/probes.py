@@ -116,7 +116,7 @@ def predictions(trainer: Trainer) -> Predictions | None:
         return Predictions(true=pairs[0], predicted=pairs[1])
     k = max(data.num_classes, 2 if trainer.loss_name == "bce" else out.shape[1], 2)
     true = y.reshape(-1).to(torch.int64)
-    guess = predicted_classes(trainer, out).clamp(0, k - 1)
+    guess = predicted_classes(trainer, out).reshape(-1).clamp(0, k - 1)
     counts = torch.bincount(true * k + guess, minlength=k * k)
     shown = min(SAMPLE_IMAGES, len(x)) if data.kind == "image" else 0
     host = torch.cat([counts, true[:shown], guess[:shown]]).cpu().numpy()

@@ -60,6 +60,7 @@ def context_for(dataset: Dataset) -> ShapeContext:
         task=dataset.task,
         num_classes=dataset.num_classes,
         target_dim=dataset.target_dim,
+        target_steps=dataset.target_steps,
     )
 
 
@@ -139,8 +140,9 @@ class Trainer:
             yt = yt.to(torch.float32).reshape(len(yt), -1)
         elif self.loss_name == "bce":
             yt = yt.to(torch.float32).reshape(-1, 1)
-        else:
-            yt = yt.to(torch.int64).reshape(-1)
+        else:  # class ids: one per sample, or one per answer step (N, steps)
+            yt = yt.to(torch.int64)
+            yt = yt.reshape(len(yt), -1) if yt.ndim > 1 and yt.shape[1] > 1 else yt.reshape(-1)
         return xt.to(self.device), yt.to(self.device)
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:

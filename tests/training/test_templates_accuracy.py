@@ -26,7 +26,9 @@ def promised_accuracy(description: str) -> float:
     return int(match.group(1)) / 100
 
 
-@pytest.mark.parametrize("name", ["digits_cnn", "lstm_parity", "transformer_copy", "swiglu_mlp"])
+@pytest.mark.parametrize(
+    "name", ["digits_cnn", "lstm_parity", "transformer_copy", "swiglu_mlp", "pointer_sort"]
+)
 def test_template_reaches_its_promised_test_accuracy(name: str) -> None:
     if name in NEEDS_SKLEARN:
         pytest.importorskip("sklearn")

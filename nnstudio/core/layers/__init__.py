@@ -10,6 +10,7 @@ from nnstudio.core.layers import (
     activations,
     attention,
     basic,
+    encoder_decoder,
     gated,
     merge,
     norm,
@@ -28,7 +29,18 @@ from nnstudio.core.registry import Registry
 
 LAYERS: Registry[LayerSpec] = Registry("layer type")
 
-for _module in (basic, shaping, activations, gated, norm, vision, sequence, attention, merge):
+for _module in (
+    basic,
+    shaping,
+    activations,
+    gated,
+    norm,
+    vision,
+    sequence,
+    attention,
+    encoder_decoder,
+    merge,
+):
     for _spec in _module.LAYERS:
         LAYERS.register(_spec)
 

@@ -34,6 +34,9 @@ class ShapeContext:
     target_dim: int = 1
     integer_input: bool | None = None
     """Whether the data are whole-number token ids; None when unknown."""
+    target_steps: int = 0
+    """Answers per sample when the target is a sequence of class ids (a pointer network's
+    sorted order): the Output then takes (classes, steps). 0 means one answer per sample."""
     data_problem: str | None = None
     """Why the data could not be described (a missing file, say), for the Input to show."""
 
