@@ -9,11 +9,12 @@ initial weights).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
+from nnstudio.core.blocks import graph_at, group_nodes, ungroup_node
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.layers import LAYERS
@@ -217,3 +218,42 @@ class PasteCommand(QUndoCommand):
         with graph.batch():
             for nid in reversed(self.new_ids):
                 graph.remove_node(nid)
+
+
+class GraphEditCommand(QUndoCommand):
+    """An edit made by a core function on a copy of the graph (group, ungroup, any edit
+    inside a block). A refusal raises GraphError here, before anything changes; redo and
+    undo then restore the whole content, which makes them exact."""
+
+    def __init__(self, doc: Document, text: str, edit: Callable[[Graph], Any]) -> None:
+        super().__init__(text)
+        self.doc = doc
+        twin = copy.deepcopy(doc.graph)
+        self.result = edit(twin)
+        self.before = doc.graph.snapshot()
+        self.after = twin.snapshot()
+
+    def redo(self) -> None:
+        self.doc.graph.restore(self.after)
+
+    def undo(self) -> None:
+        self.doc.graph.restore(self.before)
+
+
+def group_command(doc: Document, node_ids: Iterable[str], name: str = "Block") -> GraphEditCommand:
+    """Group the nodes into a block; `result` is the block's id. GraphError if refused."""
+    ids = list(node_ids)
+    return GraphEditCommand(doc, "Group into block", lambda g: group_nodes(g, ids, name))
+
+
+def ungroup_command(doc: Document, block_id: str) -> GraphEditCommand:
+    """Put a block's layers back in its place; `result` is their ids."""
+    return GraphEditCommand(doc, "Ungroup block", lambda g: ungroup_node(g, block_id))
+
+
+def inside_command(
+    doc: Document, path: Sequence[str], text: str, edit: Callable[[Graph], Any]
+) -> GraphEditCommand:
+    """Any edit of the graph inside the block at `path` (block ids from the top), undoable
+    from the top: the block node is replaced as a whole, so its ports follow its content."""
+    return GraphEditCommand(doc, text, lambda g: edit(graph_at(g, path)))

@@ -10,6 +10,7 @@ from nnstudio.core.layers import (
     activations,
     attention,
     basic,
+    blocks,
     encoder_decoder,
     gated,
     merge,
@@ -40,6 +41,7 @@ for _module in (
     attention,
     encoder_decoder,
     merge,
+    blocks,
 ):
     for _spec in _module.LAYERS:
         LAYERS.register(_spec)
@@ -62,6 +64,8 @@ def by_category() -> dict[str, list[LayerSpec]]:
     """The catalog grouped for the palette, categories in teaching order."""
     groups: dict[str, list[LayerSpec]] = {}
     for spec in LAYERS:
+        if not spec.in_palette:
+            continue
         groups.setdefault(spec.category, []).append(spec)
     order = {name: i for i, name in enumerate(CATEGORY_ORDER)}
     return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))))

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 Shape = tuple[int, ...]
 Params = dict[str, Any]
-Role = Literal["input", "output", "layer"]
+Role = Literal["input", "output", "layer", "block_input", "block_output"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class PortSpec:
 
 
 ShapeRule = Callable[[Params, Sequence[Shape], ShapeContext], Shape]
+ShapesRule = Callable[[Params, Sequence[Shape], ShapeContext], tuple[Shape, ...]]
 CountRule = Callable[[Params, Sequence[Shape]], int]
 Builder = Callable[[Params, Sequence[Shape]], "nn.Module"]
 
@@ -74,6 +75,11 @@ class LayerSpec:
     role: Role = "layer"
     relevance: Callable[[Params], Relevance] | None = None
     """Which params matter for the current values; None: all of them, all choices."""
+    output_shapes: ShapesRule | None = None
+    """For a layer with several outputs: one shape per output port, in order. Layers with
+    one output leave it None and `shape` gives that output's shape."""
+    in_palette: bool = True
+    """False for declarations made only by other means (blocks and their ports)."""
 
     def input_port(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)
