@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 8
 """Blocks inside blocks, at most this deep: a file nesting deeper is refused."""
+MAX_LAYER_COPIES = 20_000
+"""Layers the compiled network may hold once every repeat is unrolled. Repeats multiply
+through nesting (×64 inside ×64 ...), so a small file could otherwise ask for billions of
+modules even when none of them has a weight."""
 
 
 def block_title(params: dict[str, Any]) -> str:
@@ -175,6 +179,20 @@ def check_no_self_containment(graph: Graph) -> None:
             visit(inner, (*path, id(inner)))
 
     visit(graph, (id(graph),))
+
+
+def layer_copies(graph: Graph, limit: int = MAX_LAYER_COPIES) -> int:
+    """How many layers compiling builds, every repeat unrolled; stops counting past `limit`."""
+    total = 0
+    for node in graph.nodes.values():
+        if node.block is None:
+            total += 1
+        else:
+            repeat = node.params.get("repeat", 1)
+            total += repeat * layer_copies(node.block.graph, limit // max(repeat, 1) + 1)
+        if total > limit:
+            return total
+    return total
 
 
 def all_nodes(graph: Graph):

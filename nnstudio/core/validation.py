@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nnstudio.core.blocks import check_no_self_containment
+from nnstudio.core.blocks import MAX_LAYER_COPIES, check_no_self_containment, layer_copies
 from nnstudio.core.errors import GraphError, ShapeError
 from nnstudio.core.graph import Edge, Graph, Node, PortRef
 from nnstudio.core.layers import LAYERS, Shape, ShapeContext, fmt_shape
@@ -120,6 +120,16 @@ def analyze(graph: Graph, ctx: ShapeContext) -> Analysis:
         result.order = graph.topological_order()
     except GraphError as exc:
         problems.append(Problem(exc.node_id, str(exc)))
+        return result
+    if (copies := layer_copies(graph)) > MAX_LAYER_COPIES:
+        problems.append(
+            Problem(
+                None,
+                f"With every block's repeats unrolled this network has over {copies:,} layers, "
+                f"more than the {MAX_LAYER_COPIES:,} NN Studio builds: lower the Repeat of the "
+                "blocks (repeats inside repeats multiply).",
+            )
+        )
         return result
     if inputs and outputs:
         result.active = _reachable(graph, [inputs[0].id], True) & _reachable(

@@ -298,3 +298,49 @@ def test_port_nodes_outside_a_block_are_problems() -> None:
     stray = graph.add_node("block_input").id
     assert any(p.node_id == stray and "only works inside a block" in p.message
                for p in analyze(graph, CTX).problems)  # fmt: skip
+
+
+def test_repeats_inside_repeats_are_refused_before_anything_is_built() -> None:
+    """Eight nested blocks of ReLUs, each ×64: no weights at all, but 64⁸ layers to build."""
+    graph = Graph()
+    prev = graph.add_node("input", node_id="i").id
+    data = _nested(MAX_DEPTH - 1)
+    relu = {"id": "r", "type": "relu"}
+    level = data
+    while True:  # put a ReLU in the innermost block, and repeat every level 64 times
+        blocks = [n for n in level["nodes"] if n["type"] == "block"]
+        if not blocks:
+            level["nodes"].append(relu)
+            level["edges"] = [{"src": ["i", "out"], "dst": ["r", "in"]},
+                              {"src": ["r", "out"], "dst": ["o", "in"]}]  # fmt: skip
+            break
+        blocks[0]["params"]["repeat"] = 64
+        level = blocks[0]["graph"]
+    outer = Graph.from_dict({"version": 2, **data})
+    node = graph.add_node("block", {"repeat": 64}, node_id="b", block=Block(outer))
+    graph.connect(prev, "out", node.id, "i")
+    graph.add_node("output", {"task": "regression", "loss": "mse"}, node_id="o")
+    graph.connect("b", "o", "o", "in")
+    ctx = ShapeContext(input_shape=(1,), task="regression", target_dim=1)
+    errors = analyze(graph, ctx).errors
+    assert errors and "lower the Repeat" in errors[0].message
+    with pytest.raises(GraphError, match="lower the Repeat"):
+        compile_graph(graph, ctx)
+
+
+def test_a_project_with_blocks_saves_and_reopens_with_its_weights(tmp_path) -> None:
+    from nnstudio.core.project_files import load_project, save_project
+    from nnstudio.core.templates import TEMPLATES
+
+    project = TEMPLATES.get("transformer_copy").build()
+    assert project.graph.has_blocks()
+    ctx = project.shape_context()
+    model = compile_graph(project.graph, ctx, seed=2)
+    assert any(".copies.1." in key for key in model.state_dict())
+    path = save_project(tmp_path / "blocks.nnstudio", project, model.state_dict())
+    loaded = load_project(path)
+    assert loaded.project.graph == project.graph
+    again = compile_graph(loaded.project.graph, ctx, seed=7)
+    again.load_state_dict(loaded.weights)
+    x = torch.randint(0, 8, (3, 10))
+    torch.testing.assert_close(again.eval()(x), model.eval()(x))
