@@ -136,7 +136,7 @@ def analyze(graph: Graph, ctx: ShapeContext) -> Analysis:
             graph, [outputs[0].id], False
         )
         _warn_inactive(graph, result, "Input to Output")
-    _infer(graph, ctx, result, {})
+    _infer(graph, ctx, result, None)
     _check_loss_input(graph, outputs[:1], problems)
     return result
 
@@ -178,8 +178,13 @@ def _warn_inactive(graph: Graph, result: Analysis, path: str) -> None:
             )
 
 
-def _infer(graph: Graph, ctx: ShapeContext, result: Analysis, given: dict[str, Shape]) -> None:
-    """Shapes and counts in topological order; each output port gets its own shape."""
+def _infer(
+    graph: Graph, ctx: ShapeContext, result: Analysis, given: dict[str, Shape] | None
+) -> None:
+    """Shapes and counts in topological order; each output port gets its own shape.
+    `given` holds the shapes at a block's inputs (None for the whole network)."""
+    inside = given is not None
+    given = given or {}
     problems, port_shapes = result.problems, result.port_shapes
     for node_id in result.order:
         node = graph.nodes[node_id]
@@ -187,6 +192,18 @@ def _infer(graph: Graph, ctx: ShapeContext, result: Analysis, given: dict[str, S
         if node_id in given:  # a Block input: the shape arriving at the block's port
             shapes: tuple[Shape, ...] = (given[node_id],)
             shape, count = given[node_id], 0
+        elif spec.role == "block_input":
+            if not inside:
+                continue  # at the top level it has its own problem already
+            name = node.params.get("name", "")
+            problems.append(
+                Problem(
+                    node_id,
+                    f"{node.label}: nothing arrives here yet: connect the block's {name} input "
+                    "outside the block.",
+                )
+            )
+            continue
         else:
             in_shapes: list[Shape] = []
             missing = False

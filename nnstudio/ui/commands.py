@@ -87,7 +87,8 @@ class RemoveCommand(QUndoCommand):
         graph = self.doc.graph
         with graph.batch():
             for node in self.nodes:
-                graph.add_node(node.type, dict(node.params), node.pos, node_id=node.id)
+                block = copy.deepcopy(node.block)
+                graph.add_node(node.type, dict(node.params), node.pos, node_id=node.id, block=block)
             for edge in self.removed_edges:
                 # These edges were all in the graph together, so they cannot make a loop.
                 e = edge
@@ -192,6 +193,7 @@ class PasteCommand(QUndoCommand):
                 n.type,
                 dict(n.params),
                 (n.pos[0] + offset[0], n.pos[1] + offset[1]),
+                n.block,
             )
             for n in source.nodes.values()
         ]
@@ -207,8 +209,8 @@ class PasteCommand(QUndoCommand):
     def redo(self) -> None:
         graph = self.doc.graph
         with graph.batch():
-            for nid, layer_type, params, pos in self.nodes:
-                graph.add_node(layer_type, params, pos, node_id=nid)
+            for nid, layer_type, params, pos, block in self.nodes:
+                graph.add_node(layer_type, params, pos, node_id=nid, block=copy.deepcopy(block))
             for e in self.edges:
                 # The copied edges connect only the new nodes, and formed no loop in the copy.
                 graph.connect(e.src.node, e.src.port, e.dst.node, e.dst.port, check_loops=False)
@@ -257,3 +259,34 @@ def inside_command(
     """Any edit of the graph inside the block at `path` (block ids from the top), undoable
     from the top: the block node is replaced as a whole, so its ports follow its content."""
     return GraphEditCommand(doc, text, lambda g: edit(graph_at(g, path)))
+
+
+def edit_command(
+    doc: Document, text: str, at_top: Callable[[], QUndoCommand], inside: Callable[[Graph], Any]
+) -> QUndoCommand:
+    """The command for a canvas gesture: `at_top()` when the canvas shows the whole network,
+    else `inside` applied to the opened block's graph (undoable from the top)."""
+    path = doc.focus_path
+    return at_top() if not path else inside_command(doc, path, text, inside)
+
+
+def param_command(doc: Document, node_id: str, name: str, value: Any) -> QUndoCommand:
+    """Change a setting of a node in the graph the canvas shows."""
+    return edit_command(
+        doc,
+        "Change setting",
+        lambda: SetParamCommand(doc, node_id, name, value),
+        lambda g: g.set_param(node_id, name, value),
+    )
+
+
+def paste_into(graph: Graph, source: Graph, offset: float) -> list[str]:
+    """Add a copy of `source` to `graph` under fresh ids, shifted; returns the new ids."""
+    id_map = {old: graph.new_id() for old in source.nodes}
+    for n in source.nodes.values():
+        pos = (n.pos[0] + offset, n.pos[1] + offset)
+        block = copy.deepcopy(n.block)
+        graph.add_node(n.type, dict(n.params), pos, node_id=id_map[n.id], block=block)
+    for e in source.edges:
+        graph.connect(id_map[e.src.node], e.src.port, id_map[e.dst.node], e.dst.port)
+    return list(id_map.values())

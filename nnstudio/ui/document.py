@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from nnstudio.core.blocks import graph_at
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.graph import NODE_MOVED, Graph, GraphEvent
@@ -35,6 +36,8 @@ class Document(QObject):
     path_changed = Signal(str)
     modified_changed = Signal(bool)
     locked_changed = Signal(bool)
+    focus_changed = Signal(list)
+    """The canvas now shows the inside of the block at this path (block ids; [] is the top)."""
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +48,8 @@ class Document(QObject):
         self._path: Path | None = None
         self._unsubscribe = self._project.graph.subscribe(self._on_graph_event)
         self._locked = False
+        self._focus: list[str] = []
+        self._focus_analysis: tuple[int, Analysis] | None = None
         self.analysis_count = 0
         """How many times the analysis ran (tests check that batched edits run it once)."""
         self.analysis: Analysis = Analysis()
@@ -75,6 +80,51 @@ class Document(QObject):
             return self._path.name
         return self._project.title or "Untitled"
 
+    # -- the block being edited ---------------------------------------------------------------
+    @property
+    def focus_path(self) -> list[str]:
+        return list(self._focus)
+
+    def set_focus(self, path: list[str]) -> None:
+        """Show and edit the inside of the block at `path` ([] for the whole network)."""
+        path = list(path)
+        try:
+            graph_at(self.graph, path)
+        except NNStudioError:
+            path = []
+        if path != self._focus:
+            self._focus = path
+            self._focus_analysis = None
+            self.focus_changed.emit(list(path))
+
+    def focus_graph(self) -> Graph:
+        """The graph the canvas edits: the network, or the inside of the opened block."""
+        try:
+            return graph_at(self.graph, self._focus)
+        except NNStudioError:  # the block went away (undo of its grouping, say)
+            self.set_focus([])
+            return self.graph
+
+    def focus_analysis(self) -> Analysis:
+        """The analysis of the focused graph: inside a block, with the shapes that arrive at
+        its ports from outside (the top analysis for the whole network)."""
+        if not self._focus:
+            return self.analysis
+        cached = self._focus_analysis
+        if cached is not None and cached[0] == self.analysis_count:
+            return cached[1]
+        analysis, graph = self.analysis, self.graph
+        for block_id in self._focus:
+            node = graph.node(block_id)
+            edges = {e.dst.port: e.src for e in graph.edges_into(block_id)}
+            shapes = [analysis.port_shapes.get(edges.get(p.name)) for p in node.spec.inputs]
+            if any(s is None for s in shapes):  # unknown from outside: analyze what is known
+                shapes = shapes[: shapes.index(None)]
+            analysis = node.block.analyze(shapes)
+            graph = node.block.graph
+        self._focus_analysis = (self.analysis_count, analysis)
+        return analysis
+
     def shape_context(self) -> ShapeContext:
         try:
             return self._project.shape_context()
@@ -103,6 +153,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._path = Path(path) if path is not None else None
+        self.set_focus([])
         self.reanalyze(emit=False)
         self.project_replaced.emit()
         self.analysis_changed.emit(self.analysis)

@@ -20,7 +20,7 @@ from nnstudio.ui import theme
 
 LABEL_PX = 16
 EDGE_COLOR = "#94A3B8"
-LOD_LABEL = 0.55
+LOD_LABEL = 0.4
 """Below this zoom the shape label is not drawn (the same threshold as node details)."""
 
 

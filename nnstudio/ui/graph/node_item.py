@@ -26,10 +26,10 @@ PORT_RADIUS = 8.0
 PAD = 12.0
 TITLE_PX = 21
 DETAIL_PX = 17
-LOD_DETAIL = 0.55
+LOD_DETAIL = 0.4
 """Below this zoom a node shows only its layer name: summaries, counts and port labels would
 be too small to read, and drawing their text is most of a node's paint time."""
-LOD_BARE = 0.28
+LOD_BARE = 0.2
 """Below this zoom a node is a coloured card with no text at all (the whole-graph overview)."""
 
 
@@ -202,6 +202,10 @@ class NodeItem(QGraphicsItem):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(15, 23, 42, 22))
             painter.drawRoundedRect(rect.translated(0, 2), 8, 8)
+        if self.spec.name == "block":  # a stack of cards: there is more inside
+            painter.setPen(QPen(QColor(theme.BORDER), 1.0))
+            painter.setBrush(QColor(theme.BASE))
+            painter.drawRoundedRect(rect.translated(5, -5), 8, 8)
         body = QPainterPath()
         body.addRoundedRect(rect, 8, 8)
         if lod < LOD_BARE and not error:
@@ -231,7 +235,7 @@ class NodeItem(QGraphicsItem):
             return
         if lod < LOD_DETAIL:
             name_rect = QRectF(rect.left() + PAD, rect.top(), rect.width() - 2 * PAD, rect.height())
-            self._draw_text(painter, name_rect, self.spec.display_name, _font(26, True), theme.TEXT)
+            self._draw_text(painter, name_rect, self.spec.display_name, _font(24, True), theme.TEXT)
             return
 
         labelled = len(self.inputs) > 1
