@@ -86,6 +86,7 @@ class Block:
             outputs=tuple(PortSpec(n.id, n.params["name"]) for n in self.output_nodes()),
             param_count=lambda p, ins: self.infer(p, ins, where)[1],
             in_palette=False,
+            stackable=False,  # variants with blocks train one by one
         )
         self._spec = (key, spec)
         return spec

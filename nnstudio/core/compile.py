@@ -113,6 +113,24 @@ class GraphModule(_Body):
         } | dict(labels)
         """Layer id -> display label, for panels that name layers (inner layers of blocks
         have ids like "n5/n2" and labels like "Linear (n2) in Encoder (n5)")."""
+        self.node_types: dict[str, str] = {}
+        """Node id -> layer type name, so code that runs the nodes can ask their declaration."""
+
+    def schedule(self) -> list[tuple[str, nn.Module, tuple[str, ...]]]:
+        """(node id, module, source node ids) in the order forward runs them. For networks
+        whose nodes have one output each (the only ones variants train stacked)."""
+        return [
+            (st.node_id, self.module_for(st.node_id), tuple(src for src, _port in st.sources))
+            for st in self._steps
+        ]
+
+    @property
+    def input_id(self) -> str:
+        return self._input_key[0]
+
+    @property
+    def output_source(self) -> str:
+        return self._output_key[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         values: dict[Key, torch.Tensor] = {self._input_key: x}
@@ -246,5 +264,6 @@ def compile_analyzed(
     layers, steps = _steps(graph, analysis)
     labels = {nid: graph.nodes[nid].label for nid in layers}
     model = GraphModule(layers, steps, labels, input_key, output_key)
+    model.node_types = {nid: graph.nodes[nid].type for nid in layers}
     apply_initializer(model, initializer, init_scale)
     return model

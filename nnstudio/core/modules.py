@@ -186,8 +186,8 @@ class CrossAttention(nn.Module):
 
 class PointerScores(nn.Module):
     """Additive attention scores of each query step over the memory positions:
-    v·tanh(W_m m_j + W_q q_k), laid out (batch, memory steps, query steps) so the positions
-    sit on the class axis a cross-entropy loss expects."""
+    v·tanh(W_m m_j + W_q q_k), laid out (batch, query steps, memory steps): the positions are
+    the classes, on the last axis like every other layer's class scores."""
 
     def __init__(self, dim: int, memory_dim: int, hidden: int) -> None:
         super().__init__()
@@ -198,10 +198,24 @@ class PointerScores(nn.Module):
         """(batch, query steps, memory steps) probabilities of the latest call."""
 
     def forward(self, query: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
-        mixed = torch.tanh(self.memory(memory).unsqueeze(2) + self.query(query).unsqueeze(1))
+        mixed = torch.tanh(self.memory(memory).unsqueeze(1) + self.query(query).unsqueeze(2))
         scores = self.score(mixed).squeeze(-1)
-        self.last_weights = torch.softmax(scores.detach(), dim=1).transpose(1, 2)
+        self.last_weights = torch.softmax(scores.detach(), dim=-1)
         return scores
+
+
+class ClassesLast(nn.Module):
+    """A class loss for outputs that hold several answers per sample, (batch, steps, classes):
+    torch's losses want the classes on axis 1, everything else in NN Studio keeps them last."""
+
+    def __init__(self, loss: nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if out.dim() > 2:
+            out = out.movedim(-1, 1)
+        return self.loss(out, target)
 
 
 def sinusoidal_table(steps: int, dim: int) -> torch.Tensor:

@@ -337,7 +337,10 @@ def test_a_project_with_blocks_saves_and_reopens_with_its_weights(tmp_path) -> N
     ctx = project.shape_context()
     model = compile_graph(project.graph, ctx, seed=2)
     assert any(".copies.1." in key for key in model.state_dict())
-    path = save_project(tmp_path / "blocks.nnstudio", project, model.state_dict())
+    from nnstudio.core.run_io import single_run_book
+
+    book = single_run_book(project, model.state_dict(), None)
+    path = save_project(tmp_path / "blocks.nnstudio", project, book)
     loaded = load_project(path)
     assert loaded.project.graph == project.graph
     again = compile_graph(loaded.project.graph, ctx, seed=7)

@@ -324,7 +324,10 @@ def test_a_project_with_odd_ids_saves_and_reopens_with_its_weights(tmp_path) -> 
         graph.connect(a, "out", b, "in")
     project = Project(graph, DatasetConfig("xor"))
     model = compile_graph(graph, project.shape_context(), seed=3)
-    path = save_project(tmp_path / "odd.nnstudio", project, model.state_dict())
+    from nnstudio.core.run_io import single_run_book
+
+    book = single_run_book(project, model.state_dict(), None)
+    path = save_project(tmp_path / "odd.nnstudio", project, book)
     loaded = load_project(path)
     assert loaded.weights is not None and set(loaded.weights) == set(model.state_dict())
     again = compile_graph(loaded.project.graph, loaded.project.shape_context(), seed=9)

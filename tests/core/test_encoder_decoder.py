@@ -59,11 +59,11 @@ def test_pointer_scores_every_memory_position_for_every_query_step() -> None:
     spec = LAYERS.get("pointer")
     p = spec.params.resolve({"units": 8}, "Pointer")
     query, memory = (4, 6), (9, 5)
-    assert spec.shape(p, [query, memory], CTX) == (9, 4)
+    assert spec.shape(p, [query, memory], CTX) == (4, 9)
     module = spec.build(p, [query, memory])
     assert _count(module) == spec.param_count(p, [query, memory])
     scores = module(torch.randn(3, *query), torch.randn(3, *memory))
-    assert scores.shape == (3, 9, 4)
+    assert scores.shape == (3, 4, 9)
     probs = module.last_weights
     assert probs.shape == (3, 4, 9)
     torch.testing.assert_close(probs.sum(-1), torch.ones(3, 4))
@@ -99,7 +99,13 @@ def test_output_takes_one_column_of_scores_per_answer_step() -> None:
     x = torch.randint(0, 20, (2, 5))
     out = model(x)
     assert out.shape == (2, 5, 5)
-    loss = torch.nn.CrossEntropyLoss()(out, torch.randint(0, 5, (2, 5)))
+    from nnstudio.core.losses import LOSSES
+
+    loss_fn = LOSSES.get("cross_entropy").build({}, "mean")
+    target = torch.randint(0, 5, (2, 5))
+    loss = loss_fn(out, target)
+    expected = torch.nn.functional.cross_entropy(out.reshape(-1, 5), target.reshape(-1))
+    torch.testing.assert_close(loss, expected)  # one answer per step, classes last
     loss.backward()
 
 
@@ -112,6 +118,7 @@ def test_output_explains_what_a_stepwise_target_needs() -> None:
     graph.connect("f", "out", "n4", "in")
     messages = [p.message for p in analyze(graph, project.shape_context()).errors]
     assert any("needs (5, 5) per sample" in m and "Pointer" in m for m in messages)
+    graph.add_node("linear", {"units": 3}, node_id="l3")
     two = DatasetConfig("sort_positions", {"length": 2})  # two classes: Binary would fit
     bce = Project(_pointer_graph("bce", "binary"), two)
     messages = [p.message for p in analyze(bce.graph, bce.shape_context()).errors]

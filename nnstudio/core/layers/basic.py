@@ -84,17 +84,17 @@ def _output_shape(p: Params, ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
 
 def _stepwise_output_shape(p: Params, got: Shape, classes: int, steps: int) -> Shape:
     """Each sample has `steps` answers (a pointer network's sorted order): the network gives
-    (classes, steps), one column of class scores per answer, as a Pointer layer does."""
+    (steps, classes), a row of class scores per answer, as a Pointer layer does."""
     if not LOSSES.get(p["loss"]).per_class:
         raise ShapeError(
             f"Each sample has {steps} answers, one class each: set the task to Multi-class "
             "with Cross-entropy."
         )
-    if got != (classes, steps):
+    if got != (steps, classes):
         raise ShapeError(
-            f"Output needs ({classes}, {steps}) per sample, a score for each of {classes} "
+            f"Output needs ({steps}, {classes}) per sample, a score for each of {classes} "
             f"classes at each of {steps} answer steps, but gets {fmt_shape(got)}: end with a "
-            "Pointer layer whose memory and query have those lengths."
+            "Pointer layer whose query and memory have those lengths."
         )
     return got
 
@@ -158,6 +158,20 @@ def _linear_build(p: Params, ins: Sequence[Shape]):
     return nn.Linear(ins[0][0], p["units"], bias=p["bias"])
 
 
+def _linear_stacked(p: dict, x):
+    """Stacked copies of one Linear: one batched matrix product for all of them."""
+    import torch
+
+    weight = p["weight"]  # (V, out, in)
+    flat = x.reshape(x.shape[0], -1, x.shape[-1])
+    bias = p.get("bias")
+    if bias is None:
+        out = torch.bmm(flat, weight.transpose(1, 2))
+    else:
+        out = torch.baddbmm(bias.unsqueeze(1), flat, weight.transpose(1, 2))
+    return out.reshape(*x.shape[:-1], weight.shape[1])
+
+
 LINEAR = LayerSpec(
     name="linear",
     display_name="Linear",
@@ -166,6 +180,7 @@ LINEAR = LayerSpec(
     shape=_linear_shape,
     build=_linear_build,
     param_count=_linear_count,
+    stacked_forward=_linear_stacked,
     inputs=(PortSpec("in", ranks=(1,)),),
     params=params(
         ParamSpec(
@@ -261,6 +276,7 @@ BATCHNORM = LayerSpec(
     shape=_batchnorm_shape,
     build=_batchnorm_build,
     param_count=_batchnorm_count,
+    stackable=False,
     inputs=(PortSpec("in", ranks=(1, 3)),),
     params=params(
         ParamSpec(

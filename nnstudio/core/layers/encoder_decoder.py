@@ -63,6 +63,7 @@ CROSS_ATTENTION = LayerSpec(
     param_count=_ca_count,
     inputs=QUERY_AND_MEMORY,
     params=params(HEADS, DROPOUT),
+    stackable=False,  # keeps its latest attention weights for the node view
 )
 
 # -- pointer -----------------------------------------------------------------------------
@@ -71,7 +72,7 @@ CROSS_ATTENTION = LayerSpec(
 def _ptr_shape(_p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
     query_steps, _dim = need_sequence("Pointer", ins[0])
     memory_steps, _mem = need_sequence("Pointer", ins[1])
-    return (memory_steps, query_steps)
+    return (query_steps, memory_steps)
 
 
 def _ptr_count(p: Params, ins: Sequence[Shape]) -> int:
@@ -91,12 +92,14 @@ POINTER = LayerSpec(
     category=CATEGORY,
     help="Points into the input: for each query step it scores every memory position, so "
     "the answer is a position rather than a word from a fixed list (a pointer network). "
-    "The output is (memory steps, query steps): a column of scores per query step. Feed it "
-    "to a Multi-class Output with cross-entropy; the scores become a distribution there.",
+    "The output is (query steps, memory steps): for each query step, a score per input "
+    "position. Feed it to a Multi-class Output with cross-entropy; the scores become a "
+    "distribution over the positions there.",
     shape=_ptr_shape,
     build=_ptr_build,
     param_count=_ptr_count,
     inputs=QUERY_AND_MEMORY,
+    stackable=False,  # keeps its latest pointer weights for the node view
     params=params(
         ParamSpec(
             "units",
