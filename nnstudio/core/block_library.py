@@ -19,7 +19,8 @@ from typing import Any
 
 from nnstudio.core.blocks import Block
 from nnstudio.core.errors import GraphError, NNStudioError, ProjectFileError
-from nnstudio.core.graph import Graph, Node
+from nnstudio.core.graph import Node
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers.blocks import BLOCK_PARAMS
 
 ENV_VAR = "NNSTUDIO_BLOCKS_DIR"
@@ -42,7 +43,7 @@ class LibraryBlock:
 
     def make(self) -> Block:
         """A fresh copy of the block's content, ready for `graph.add_node("block", ...)`."""
-        return Block(Graph.from_dict(self.graph_data))
+        return Block(graph_from_dict(self.graph_data))
 
 
 def library_dir() -> Path:
@@ -116,7 +117,7 @@ def read_block(path: Path) -> LibraryBlock:
         raise ProjectFileError(f"{name} is a block file of an unknown version.")
     try:
         params = BLOCK_PARAMS.resolve(data.get("params"), "The block")
-        graph = Graph.from_dict(data.get("graph"))
+        graph = graph_from_dict(data.get("graph"))
     except (NNStudioError, AttributeError, TypeError) as exc:
         raise ProjectFileError(f"{name}: {exc}") from None
     return LibraryBlock(params["name"], path, params, graph.to_dict())

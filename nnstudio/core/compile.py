@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 from torch import nn
@@ -22,9 +22,6 @@ from nnstudio.core.graph import Graph, PortRef
 from nnstudio.core.initializers import apply_initializer
 from nnstudio.core.layers import Shape, ShapeContext
 from nnstudio.core.validation import MAX_PARAMETERS, Analysis, analyze
-
-if TYPE_CHECKING:
-    from nnstudio.core.blocks import Block
 
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -210,7 +207,7 @@ def _source(graph: Graph, node_id: str) -> Key:
     return (edge.src.node, edge.src.port)
 
 
-def build_block(block: Block, repeat: int, in_shapes: Sequence[Shape]) -> BlockModule:
+def build_block(block: Any, repeat: int, in_shapes: Sequence[Shape]) -> BlockModule:
     """Compile a block's inside `repeat` times; the copies' weights are drawn one after
     another from the seeded generator, so each copy starts different."""
     graph = block.graph

@@ -14,13 +14,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from nnstudio.core.errors import GraphError, ParamError
 from nnstudio.core.layers import LAYERS, LayerSpec
 
-if TYPE_CHECKING:
-    from nnstudio.core.blocks import Block
+
+class Block(Protocol):
+    """What a block node holds (see `nnstudio.core.blocks.Block`): its graph, and the spec it
+    gives its node. Declared here as a protocol so the graph needs no import of blocks."""
+
+    graph: Graph
+
+    def spec_for(self, node_id: str, params: dict[str, Any]) -> LayerSpec: ...
 
 
 @dataclass(frozen=True)
@@ -491,13 +497,6 @@ class Graph:
 
     def has_blocks(self) -> bool:
         return any(n.block is not None for n in self.nodes.values())
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Graph:
-        """Rebuild a graph from plain data, checking every field: files are untrusted."""
-        from nnstudio.core.graph_io import graph_from_dict
-
-        return graph_from_dict(data)
 
     def subgraph_dict(self, node_ids: Iterable[str]) -> dict[str, Any]:
         """The selected nodes and the edges among them, as plain data (for copy and paste)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnstudio.core.blocks import MAX_DEPTH, Block
+from nnstudio.core.block_limits import MAX_DEPTH
+from nnstudio.core.blocks import Block
 from nnstudio.core.errors import GraphError
 from nnstudio.core.graph import GRAPH_VERSION, Graph
 from nnstudio.core.layers import LAYERS

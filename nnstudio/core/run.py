@@ -86,6 +86,9 @@ class Run:
     epochs_done: int = 0
     total_steps: int = 0
     steps_per_epoch: int = 0
+    plan_start: int = 0
+    """The step where the current learning-rate plan began (a continued run starts a new
+    plan; a stopped one resumes its plan up to `total_steps`)."""
     wall_time: float = 0.0
     """Seconds spent training, over every session of this run."""
     scores: dict[str, float] = field(default_factory=dict)
@@ -102,6 +105,15 @@ class Run:
         return self.status in ENDED
 
     @property
+    def resumable(self) -> bool:
+        """Stopped part-way with weights: continuing finishes the planned steps."""
+        return (
+            self.weights is not None
+            and self.status not in ("finished", "diverged", "failed")
+            and 0 < self.steps_done < self.total_steps
+        )
+
+    @property
     def total_epochs(self) -> int:
         if not self.steps_per_epoch:
             return int(self.project.training["epochs"])
@@ -110,10 +122,19 @@ class Run:
     @property
     def seed_group(self) -> str:
         """Runs whose projects differ only in the seed share this key (for mean ± band)."""
-        doc = project_to_dict(self.project)
-        training = dict(doc["training"])
-        training.pop("seed", None)
-        return repr((doc["graph"], doc["dataset"], sorted(training.items())))
+        from nnstudio.core.variants import network_dict
+
+        values = dict(self.project.training.values)
+        values.pop("seed", None)
+        values.pop("device", None)
+        return repr(
+            (
+                network_dict(self.project.graph),
+                self.project.dataset.to_dict(),
+                sorted(values.items()),
+                sorted(self.project.training.optimizer_values().items()),
+            )
+        )
 
     def score(self, name: str) -> float | None:
         value = self.scores.get(name)

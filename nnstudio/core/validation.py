@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nnstudio.core.blocks import MAX_LAYER_COPIES, check_no_self_containment, layer_copies
+from nnstudio.core.block_limits import MAX_LAYER_COPIES, check_no_self_containment, layer_copies
 from nnstudio.core.errors import GraphError, ShapeError
 from nnstudio.core.graph import Edge, Graph, Node, PortRef
 from nnstudio.core.layers import LAYERS, Shape, ShapeContext, fmt_shape

@@ -14,6 +14,7 @@ from typing import Any
 
 from nnstudio.core.errors import ParamError
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import LAYERS
 from nnstudio.core.optimizers import OPTIMIZERS
 from nnstudio.core.params import ParamSpec
@@ -126,7 +127,7 @@ def _apply(project: Project, name: str, value: Any) -> Project:
             if node["type"] in kinds and node["type"] != value:
                 node["type"] = value
                 node["params"] = {}
-        graph = Graph.from_dict(data)
+        graph = graph_from_dict(data)
         return Project(graph, project.dataset, project.training, project.title, project.description)
     training = project.training
     if TRAINING_PARAMS.get(name) is not None:

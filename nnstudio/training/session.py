@@ -99,14 +99,18 @@ class TrainingSession:
         """A trainer for `run`, continuing its weights and step count when it has them."""
         project = run.project
         start = run.steps_done if run.weights is not None else 0
-        return Trainer(
+        plan = (run.plan_start, run.total_steps) if run.resumable else None
+        trainer = Trainer(
             project.graph,
             self.dataset_for(run),
             project.training,
             self.options,
             initial_state=run.weights,
             start_step=start,
+            plan=plan,
         )
+        run.plan_start = trainer.plan_start
+        return trainer
 
     def prepare(self) -> None:
         """Load data and build every engine; raises what a bad project raises, before training."""

@@ -183,6 +183,9 @@ class StackedTrainer:
             return None
         return engine
 
+    def layer_labels(self) -> list[tuple[str, str]]:
+        return list(self.layers)
+
     # -- running the graph ------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Run every copy on its own inputs: x is (V, B, ...), the result (V, B, ...)."""

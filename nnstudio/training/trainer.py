@@ -77,9 +77,12 @@ class Trainer:
         options: ProbeOptions | None = None,
         initial_state: dict[str, torch.Tensor] | None = None,
         start_step: int = 0,
+        plan: tuple[int, int] | None = None,
     ) -> None:
-        """`start_step` continues a run: steps, epochs and curves count on from it, and this
-        session's epochs are added to it (the learning-rate plan starts over for them)."""
+        """`start_step` continues a run: steps, epochs and curves count on from it. `plan`
+        is (first step, total steps) of the learning-rate plan this session follows: by
+        default a new plan of the settings' epochs starts at `start_step`; a stopped run
+        resumes its old plan instead."""
         self.settings = settings
         self.options = options or ProbeOptions()
         self.dataset = dataset
@@ -109,7 +112,9 @@ class Trainer:
         self.batch_size = self.n_train if batch <= 0 or batch >= self.n_train else batch
         self.steps_per_epoch = math.ceil(self.n_train / self.batch_size)
         self.start_step = max(0, int(start_step))
-        self.total_steps = self.start_step + self.steps_per_epoch * settings["epochs"]
+        if plan is None:
+            plan = (self.start_step, self.start_step + self.steps_per_epoch * settings["epochs"])
+        self.plan_start, self.total_steps = plan
 
         self.layers = self.model.parametric_layers()
         self.penalized = [p for _nid, m in self.layers for p in m.parameters() if p.dim() > 1]
@@ -167,8 +172,8 @@ class Trainer:
     def planned_learning_rate(self, step: int) -> float:
         """The rate the plan gives update `step` (counted over the whole run)."""
         return learning_rate(
-            step - self.start_step,
-            self.total_steps - self.start_step,
+            step - self.plan_start,
+            self.total_steps - self.plan_start,
             self.settings["learning_rate"],
             self.settings.values,
             self.steps_per_epoch,
@@ -206,6 +211,10 @@ class Trainer:
             and self._epoch_end()
         )
         return loss, grads, stop
+
+    def layer_labels(self) -> list[tuple[str, str]]:
+        """(node id, label) of every layer with weights, input to output."""
+        return [(nid, self.model.labels.get(nid, nid)) for nid, _m in self.layers]
 
     @property
     def done(self) -> bool:

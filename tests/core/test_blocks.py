@@ -7,17 +7,12 @@ import copy
 import pytest
 import torch
 
-from nnstudio.core.blocks import (
-    MAX_DEPTH,
-    Block,
-    check_no_self_containment,
-    graph_at,
-    group_nodes,
-    ungroup_node,
-)
+from nnstudio.core.block_limits import MAX_DEPTH, check_no_self_containment
+from nnstudio.core.blocks import Block, graph_at, group_nodes, ungroup_node
 from nnstudio.core.compile import compile_graph
 from nnstudio.core.errors import GraphError
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.validation import analyze
 
@@ -200,7 +195,7 @@ def test_blocks_round_trip_through_plain_data_with_a_graph_version() -> None:
     group_nodes(graph, [inner_id, "n5", "n6"], "Two pairs")
     data = graph.to_dict()
     assert data["version"] == 2
-    again = Graph.from_dict(copy.deepcopy(data))
+    again = graph_from_dict(copy.deepcopy(data))
     assert again == graph and again.to_dict() == data
     assert "version" not in residual_stack().to_dict()  # files without blocks: unchanged
 
@@ -245,15 +240,15 @@ def test_hostile_block_files_are_refused_with_a_message(change, message: str) ->
     data = _nested(2)
     change(data)
     with pytest.raises(GraphError, match=message):
-        Graph.from_dict(data)
+        graph_from_dict(data)
 
 
 def test_deep_nesting_is_refused_and_shallow_nesting_is_fine() -> None:
-    assert Graph.from_dict(_nested(MAX_DEPTH - 1)).has_blocks()
+    assert graph_from_dict(_nested(MAX_DEPTH - 1)).has_blocks()
     with pytest.raises(GraphError, match=f"nested more than {MAX_DEPTH} deep"):
-        Graph.from_dict(_nested(MAX_DEPTH + 1))
+        graph_from_dict(_nested(MAX_DEPTH + 1))
     with pytest.raises(GraphError, match="nested more than"):
-        Graph.from_dict(_nested(500))
+        graph_from_dict(_nested(500))
 
 
 def test_node_limit_counts_the_nodes_inside_blocks() -> None:
@@ -261,7 +256,7 @@ def test_node_limit_counts_the_nodes_inside_blocks() -> None:
     inner = data["nodes"][1]["graph"]
     inner["nodes"] += [{"id": f"r{k}", "type": "relu"} for k in range(2000)]
     with pytest.raises(GraphError, match="over 2000 nodes"):
-        Graph.from_dict(data)
+        graph_from_dict(data)
 
 
 def test_a_block_that_contains_itself_is_refused() -> None:
@@ -316,7 +311,7 @@ def test_repeats_inside_repeats_are_refused_before_anything_is_built() -> None:
             break
         blocks[0]["params"]["repeat"] = 64
         level = blocks[0]["graph"]
-    outer = Graph.from_dict({"version": 2, **data})
+    outer = graph_from_dict({"version": 2, **data})
     node = graph.add_node("block", {"repeat": 64}, node_id="b", block=Block(outer))
     graph.connect(prev, "out", node.id, "i")
     graph.add_node("output", {"task": "regression", "loss": "mse"}, node_id="o")

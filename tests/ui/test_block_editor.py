@@ -90,3 +90,16 @@ def test_ungroup_from_the_menu(make_window) -> None:
     restored = actions.ungroup_selection()
     assert sorted(restored) == ["n2", "n3"]
     assert block_id not in window.document.graph.nodes
+
+
+def test_undoing_the_grouping_while_inside_goes_back_to_the_top(make_window) -> None:
+    window = make_window("spiral_mlp")
+    doc, scene = window.document, window.scene
+    scene.select_nodes(["n2", "n3"])
+    block_id = window.block_actions.group_selection()
+    scene.open_block(block_id)
+    assert doc.focus_path == [block_id]
+    doc.undo_stack.undo()
+    assert doc.focus_path == []
+    assert set(scene.nodes) == set(doc.graph.nodes)
+    assert not window.view.breadcrumb.isVisible()

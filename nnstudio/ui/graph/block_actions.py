@@ -6,7 +6,7 @@ window only says where they go.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
@@ -15,12 +15,11 @@ from nnstudio.core.block_library import list_blocks, save_block
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.commands import group_command, ungroup_command
 
-if TYPE_CHECKING:
-    from nnstudio.ui.main_window import MainWindow
-
 
 class BlockActions:
-    def __init__(self, window: MainWindow) -> None:
+    """`window` is the main window (not imported here: the window imports this module)."""
+
+    def __init__(self, window: Any) -> None:
         self.window = window
         self.scene = window.scene
         self.doc = window.document
@@ -135,7 +134,7 @@ class BlockActions:
         self.window.palette.set_user_blocks(blocks)
 
 
-def install(window: MainWindow, edit_menu: QMenu) -> BlockActions:
+def install(window: Any, edit_menu: QMenu) -> BlockActions:
     """Add the block commands to the Edit menu and the canvas; fill "My blocks"."""
     actions = BlockActions(window)
     edit_menu.addSeparator()
