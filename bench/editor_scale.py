@@ -7,7 +7,7 @@ For each size it builds a chain of Linear/ReLU pairs with a residual Add every f
 
 - **check**: `validation.analyze` of the whole graph (target ≤ 10 ms at 1,000 nodes, and
   linear: the "per 1k nodes" column should stay flat);
-- **load**: `Graph.from_dict` of the graph stored in reverse order (nodes and edges listed
+- **load**: `graph_from_dict` of the graph stored in reverse order (nodes and edges listed
   backwards, the worst case for a loader that walks the graph per edge);
 - **open**: the File → Open path for a saved `.nnstudio` project: read and check the file,
   replace the document, rebuild the canvas, paint it (target ≤ 2 s at 1,000 nodes);
@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layout import apply_layout
 from nnstudio.core.project import Project
 from nnstudio.core.validation import analyze
@@ -94,7 +95,7 @@ def core_figures(n_nodes: int, rounds: int) -> dict[str, float]:
         "nodes": len(project.graph.nodes),
         "edges": len(project.graph.edges),
         "check": _median_ms(lambda: analyze(project.graph, ctx), rounds),
-        "load": _median_ms(lambda: Graph.from_dict(data), rounds),
+        "load": _median_ms(lambda: graph_from_dict(data), rounds),
     }
 
 

@@ -63,6 +63,7 @@ class GraphScene(QGraphicsScene):
         self._wire: QGraphicsPathItem | None = None
         self._paste_count = 0
         self._grid: tuple[int, QBrush] | None = None
+        self._selection_dirty = False
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         doc.graph_event.connect(self._on_graph_event)
         doc.analysis_changed.connect(self._apply_analysis)
@@ -134,6 +135,9 @@ class GraphScene(QGraphicsScene):
             if not self.doc.graph.in_batch and kind != g.NODE_MOVED:
                 self.rebuild()
             return
+        if kind == g.BATCH and self._selection_dirty:
+            self._selection_dirty = False
+            self._on_selection_changed()
         if kind == g.RESET:
             self.rebuild()
         elif kind == g.NODE_ADDED:
@@ -187,6 +191,11 @@ class GraphScene(QGraphicsScene):
                 self._route(edge_item)
 
     def _on_selection_changed(self) -> None:
+        if self.doc.graph.in_batch:
+            # Removing 500 selected nodes changes the selection 500 times: say it once, at
+            # the end of the batch (each report walks every node).
+            self._selection_dirty = True
+            return
         try:
             ids = self.selected_node_ids()
         except RuntimeError:  # the scene is being destroyed and its items are gone
