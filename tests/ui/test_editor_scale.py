@@ -82,3 +82,30 @@ def test_zoomed_out_nodes_skip_their_details(make_window, monkeypatch):
     assert drawn == []
     image = window.view.grab().toImage()
     assert not image.isNull()
+
+
+def test_wires_follow_a_dragged_node_and_an_undone_move(make_window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    from tests.ui.editor_helpers import node_pos
+
+    window = make_window("xor_mlp")
+    scene, view = window.scene, window.view
+    edge = scene.doc.graph.edges_into("n2")[0]
+    wire = scene.edges[edge]
+
+    def wire_end():
+        return wire.path().pointAtPercent(1.0)
+
+    start = node_pos(window, "n2")
+    viewport = view.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 4):
+        qtbot.mouseMove(viewport, pos=start + QPoint(20 * step, 12 * step))
+    port = scene.nodes["n2"].port("in", True).scene_center()
+    assert (wire_end() - port).manhattanLength() < 0.5  # while the button is still down
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=start + QPoint(60, 36))
+    assert scene.doc.graph.nodes["n2"].pos != (0, 0)
+    scene.doc.undo_stack.undo()
+    port = scene.nodes["n2"].port("in", True).scene_center()
+    assert (wire_end() - port).manhattanLength() < 0.5

@@ -150,6 +150,7 @@ class GraphScene(QGraphicsScene):
             item = self.nodes.get(event.node_id)
             if item is not None:
                 item.setPos(QPointF(*event.value))
+                self.node_item_moved(item)
         elif kind == g.PARAM_CHANGED:
             item = self.nodes.get(event.node_id)
             if item is not None:
@@ -182,7 +183,7 @@ class GraphScene(QGraphicsScene):
                 item.set_shape(analysis.edge_shapes.get(edge), src.label, dst.label)
 
     def node_item_moved(self, item: NodeItem) -> None:
-        """Called by a node item while it moves, so its wires follow it."""
+        """Make a moved node's wires follow it."""
         graph = self.graph
         node_id = item.node_id
         for edge in (*graph.edges_into(node_id), *graph.edges_from(node_id)):
@@ -439,6 +440,10 @@ class GraphScene(QGraphicsScene):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if event.buttons() & Qt.MouseButton.LeftButton:  # a drag moves the selected nodes
+            for item in self.selectedItems():
+                if isinstance(item, NodeItem):
+                    self.node_item_moved(item)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag_port is not None:
