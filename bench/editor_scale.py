@@ -11,6 +11,8 @@ For each size it builds a chain of Linear/ReLU pairs with a residual Add every f
   backwards, the worst case for a loader that walks the graph per edge);
 - **open**: the File → Open path for a saved `.nnstudio` project: read and check the file,
   replace the document, rebuild the canvas, paint it (target ≤ 2 s at 1,000 nodes);
+- **fit** / **1:1**: one repaint of the canvas with the whole graph in view (zoomed out, so
+  nodes drop their text) and at full size (what panning and zooming cost per frame);
 - **edit**: one structural edit (delete a connection, through undo) and the repaint after it
   (target ≤ 50 ms at 1,000 nodes);
 - **paste** / **undo**: paste 500 copied nodes, then undo the paste, each with its repaint
@@ -129,7 +131,10 @@ def gui_figures(app, n_nodes: int, rounds: int) -> dict[str, float]:
         app.processEvents()
         time.sleep(0.05)
     figures = {"open": _median_ms(open_it, rounds)}
+    view.fit_to_view()
+    figures["paint_fit"] = _median_ms(lambda: view.viewport().repaint(), rounds * 3)
     view.set_zoom(1.0)
+    figures["paint_1"] = _median_ms(lambda: view.viewport().repaint(), rounds * 3)
     edge = doc.graph.edges[len(doc.graph.edges) // 2]
 
     def edit() -> None:
@@ -182,7 +187,9 @@ def main() -> None:
     print(f"editor scale: median of {args.rounds} rounds; times in ms; paste/undo {PASTE} nodes")
     header = f"{'nodes':>6} {'edges':>6} {'check':>7} {'/1k':>6} {'load':>7}"
     if app is not None:
-        header += f" {'open':>7} {'edit':>6} {'paste':>7} {'undo':>7} {'checks':>6}"
+        header += (
+            f" {'open':>7} {'fit':>6} {'1:1':>6} {'edit':>6} {'paste':>7} {'undo':>7} {'checks':>6}"
+        )
     print(header)
     for size in sizes:
         row = core_figures(size, args.rounds)
@@ -193,7 +200,8 @@ def main() -> None:
         if app is not None:
             gui = gui_figures(app, size, max(1, args.rounds // 2))
             line += (
-                f" {gui['open']:>7.0f} {gui['edit']:>6.1f} {gui['paste']:>7.0f} "
+                f" {gui['open']:>7.0f} {gui['paint_fit']:>6.1f} {gui['paint_1']:>6.1f} "
+                f"{gui['edit']:>6.1f} {gui['paste']:>7.0f} "
                 f"{gui['undo']:>7.0f} {gui['checks']:>6}"
             )
         print(line, flush=True)

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from nnstudio.core.errors import GraphError, ParamError
 from nnstudio.core.layers import LAYERS, LayerSpec
@@ -29,8 +29,10 @@ class Block(Protocol):
     def spec_for(self, node_id: str, params: dict[str, Any]) -> LayerSpec: ...
 
 
-@dataclass(frozen=True)
-class PortRef:
+class PortRef(NamedTuple):
+    """(node id, port name). A named tuple, so hashing and comparing it (the analysis does
+    that for every edge) runs in C."""
+
     node: str
     port: str
 
@@ -43,9 +45,7 @@ class Edge:
 
     def __post_init__(self) -> None:
         # Edges key every index and the analysis' shape table: hash them once, not per lookup.
-        object.__setattr__(
-            self, "_hash", hash((self.src.node, self.src.port, self.dst.node, self.dst.port))
-        )
+        object.__setattr__(self, "_hash", hash((self.src, self.dst)))
 
     def __hash__(self) -> int:
         return self._hash
