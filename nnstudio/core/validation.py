@@ -265,14 +265,19 @@ def describe_rank(rank: int) -> str:
     return RANK_NAMES.get(rank, f"rank-{rank} tensors")
 
 
-def check_connection(graph: Graph, edge: Edge, ctx: ShapeContext) -> None:
-    """Raise GraphError, with a message for the status bar, if `edge` may not be made."""
+def check_connection(
+    graph: Graph, edge: Edge, ctx: ShapeContext, analysis: Analysis | None = None
+) -> None:
+    """Raise GraphError, with a message for the status bar, if `edge` may not be made.
+
+    `analysis` is the graph's current one when the caller has it (inside a block, the
+    block's own analysis, which knows the shapes arriving from outside)."""
     graph.check_connect(edge)
     dst = graph.node(edge.dst.node)
     port = dst.spec.input_port(edge.dst.port)
     if port is None or port.ranks is None:
         return
-    shape = analyze(graph, ctx).port_shapes.get(edge.src)
+    shape = (analysis or analyze(graph, ctx)).port_shapes.get(edge.src)
     if shape is None or len(shape) in port.ranks:
         return
     src = graph.node(edge.src.node)

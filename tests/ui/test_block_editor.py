@@ -103,3 +103,17 @@ def test_undoing_the_grouping_while_inside_goes_back_to_the_top(make_window) -> 
     assert doc.focus_path == []
     assert set(scene.nodes) == set(doc.graph.nodes)
     assert not window.view.breadcrumb.isVisible()
+
+
+def test_inside_a_block_connections_are_checked_against_the_shapes_from_outside(make_window):
+    window = make_window("transformer_copy")
+    doc, scene = window.document, window.scene
+    block_id = next(n for n, node in doc.graph.nodes.items() if node.block is not None)
+    scene.open_block(block_id)
+    linear = scene.add_node_at("linear", scene.nodes["in"].scenePos())
+    before = doc.undo_stack.count()
+    src = scene.nodes["in"].port("out", False)
+    dst = scene.nodes[linear].port("in", True)
+    assert not scene.connect_ports(src, dst)  # (10, 32) arrives there: Linear wants flat
+    assert doc.undo_stack.count() == before
+    assert f"Linear ({linear}) needs a flat input but gets (10, 32)" in window.status_text()

@@ -20,7 +20,7 @@ from nnstudio.core.block_library import read_block
 from nnstudio.core.errors import GraphError, NNStudioError
 from nnstudio.core.graph import Edge, Graph, GraphEvent
 from nnstudio.core.graph_io import graph_from_dict
-from nnstudio.core.layers import LAYERS
+from nnstudio.core.layers import LAYERS, ShapeContext
 from nnstudio.core.layout import auto_layout
 from nnstudio.core.validation import Analysis, check_connection
 from nnstudio.ui import theme
@@ -377,8 +377,8 @@ class GraphScene(QGraphicsScene):
         edge = Edge.of(src.node_id, src.name, dst.node_id, dst.name)
         graph = self.graph
         try:
-            if self.doc.focus_path:
-                graph.check_connect(edge)
+            if self.doc.focus_path:  # no dataset inside a block: its own analysis has the shapes
+                check_connection(graph, edge, ShapeContext(None), self.doc.focus_analysis())
             else:
                 check_connection(graph, edge, self.doc.shape_context())
             e = edge
