@@ -70,6 +70,7 @@ def context_for(dataset: Dataset) -> ShapeContext:
         task=dataset.task,
         num_classes=dataset.num_classes,
         target_dim=dataset.target_dim,
+        target_steps=dataset.target_steps,
     )
 
 
