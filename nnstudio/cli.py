@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between progress lines (default 1)",
     )
     train.set_defaults(func=cmd_train)
+    from nnstudio.cli_predict import add_parser as add_predict
+
+    add_predict(sub)
     return parser
 
 
@@ -131,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return self_test(argv[1:])
     parser = build_parser()
-    if not argv or (argv[0] != "train" and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in ("train", "predict") and not argv[0].startswith("-")):
         # `nnstudio` and `nnstudio FILE` open the app.
         return cmd_gui(argparse.Namespace(project=argv[0] if argv else None))
     args = parser.parse_args(argv)

@@ -37,3 +37,8 @@ class DeviceError(NNStudioError):
 
 class ProjectFileError(NNStudioError):
     """A project file cannot be read; the message says why."""
+
+
+class InputError(NNStudioError):
+    """Something a person gave a trained network to answer (a row, an image, a sequence)
+    cannot be used as its input; the message says what to fix."""

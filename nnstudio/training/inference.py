@@ -1,0 +1,237 @@
+"""Asking a trained network: its answer, each layer's activations and the attention weights
+for inputs a person gives it.
+
+A `Predictor` is built from plain parts, the project and a state dict (plus the loaded
+dataset, whose featurization and scaling new inputs must go through), so it works for the
+command line, the app and a saved run alike. It compiles the graph once, keeps its own copy
+of the weights (training can go on changing the originals) and runs on the CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnstudio.core.compile import GraphModule, compile_graph
+from nnstudio.core.datasets import Dataset, load_dataset
+from nnstudio.core.datasets import inputs as encode
+from nnstudio.core.errors import InputError
+from nnstudio.core.modules import SelfAttention
+from nnstudio.core.project import Project
+from nnstudio.training.trainer import context_for
+
+NO_WEIGHTS = (
+    "This project has no trained weights, so there is nothing to ask yet: train it first "
+    "(and save it, or use `nnstudio train PROJECT --save`)."
+)
+
+
+def output_rule(project: Project) -> str:
+    """How raw outputs become an answer: "sigmoid" (one logit, class 1 when above 0),
+    "softmax" (one score or log-probability per class; softmax of log-probabilities gives
+    the probabilities back) or "value" (regression).
+
+    The one place this module reads the task from the loss; it moves to the loss
+    declaration when that carries the task rules."""
+    output = project.graph.nodes_of_role("output")[0]
+    if output.params["task"] == "regression":
+        return "value"
+    return "sigmoid" if output.params["loss"] == "bce" else "softmax"
+
+
+@dataclass
+class Prediction:
+    """The network's answer for N inputs."""
+
+    outputs: np.ndarray
+    """Raw network outputs (N, width), exactly what the trainer's `predict` gives."""
+    probabilities: np.ndarray | None = None
+    """Classification: (N, classes), rows sum to 1."""
+    classes: np.ndarray | None = None
+    """Classification: the predicted class index per input (N,)."""
+    values: np.ndarray | None = None
+    """Regression: (N, width) in the target's own units."""
+
+
+@dataclass
+class Activation:
+    """What one node gave out for one input."""
+
+    node_id: str
+    label: str
+    values: np.ndarray
+    """The node's output for the sample, without the batch axis."""
+
+
+def copy_weights(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A CPU copy that later training steps cannot change under a prediction."""
+    return {key: value.detach().to("cpu", copy=True) for key, value in state.items()}
+
+
+class Predictor:
+    def __init__(
+        self,
+        project: Project,
+        state: Mapping[str, torch.Tensor] | None,
+        dataset: Dataset | None = None,
+    ) -> None:
+        if state is None:
+            raise InputError(NO_WEIGHTS)
+        self.project = project
+        self.dataset = dataset if dataset is not None else load_dataset(project.dataset)
+        self.rule = output_rule(project)
+        self.model: GraphModule = compile_graph(
+            project.graph, context_for(self.dataset), "default", 1.0, seed=None
+        )
+        self.set_weights(state)
+
+    def set_weights(self, state: Mapping[str, torch.Tensor]) -> None:
+        """Take a copy of newer weights of the same network (as training goes on)."""
+        try:
+            self.model.load_state_dict(copy_weights(state))
+        except RuntimeError:
+            raise InputError(
+                "The trained weights do not fit the network: it changed after training. "
+                "Train it again to ask it."
+            ) from None
+        self.model.eval()
+
+    # -- answers --------------------------------------------------------------------------
+    @torch.no_grad()
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        """Raw outputs for network inputs `x` (already encoded)."""
+        return self.model(self._tensor(x)).numpy()
+
+    def predict(self, x: np.ndarray) -> Prediction:
+        """The answer for network inputs `x` (use the `points`, `rows`, ... helpers to encode)."""
+        out = self.outputs(x)
+        return self.decide(out)
+
+    def decide(self, out: np.ndarray) -> Prediction:
+        result = Prediction(outputs=out)
+        if self.rule == "value":
+            result.values = encode.decode_values(self.dataset, out)
+        elif self.rule == "sigmoid":
+            p1 = 1.0 / (1.0 + np.exp(-out[:, 0].astype(np.float64)))
+            result.probabilities = np.stack([1.0 - p1, p1], axis=1)
+            result.classes = (out[:, 0] > 0).astype(np.int64)
+        else:
+            z = out.astype(np.float64)
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            result.probabilities = z / z.sum(axis=1, keepdims=True)
+            result.classes = out.argmax(axis=1)
+        return result
+
+    def class_names(self) -> list[str]:
+        names = list(self.dataset.class_names)
+        count = 2 if self.rule == "sigmoid" else max(self.dataset.num_classes, 2)
+        return names if len(names) == count else [f"class {k}" for k in range(count)]
+
+    # -- encoders for each kind of input --------------------------------------------------
+    def points(self, points: Any) -> np.ndarray:
+        return encode.encode_points(self.dataset, points)
+
+    def rows(self, rows: Any) -> np.ndarray:
+        return encode.encode_rows(self.dataset, rows)
+
+    def images(self, images: Any) -> np.ndarray:
+        return encode.encode_images(self.dataset, images)
+
+    def sequences(self, samples: Any) -> np.ndarray:
+        return encode.encode_sequences(self.dataset, samples)
+
+    # -- inside the network ---------------------------------------------------------------
+    @torch.no_grad()
+    def activations(self, x: np.ndarray) -> list[Activation]:
+        """Every node's output for the first input of `x`, input to output."""
+        tensor = self._tensor(x)[:1]
+        seen: dict[str, torch.Tensor] = {}
+
+        def keep(node_id: str):
+            def hook(_module: nn.Module, _args: Any, output: Any) -> None:
+                if isinstance(output, torch.Tensor):
+                    seen[node_id] = output.detach()
+
+            return hook
+
+        handles = [
+            self.model.layers[step.node_id].register_forward_hook(keep(step.node_id))
+            for step in self.model._steps
+        ]
+        try:
+            self.model(tensor)
+        finally:
+            for handle in handles:
+                handle.remove()
+        input_id = self.model._input_id
+        result = [Activation(input_id, "Input", tensor[0].float().numpy())]
+        for step in self.model._steps:
+            if step.node_id in seen:
+                values = seen[step.node_id][0].float().numpy()
+                result.append(Activation(step.node_id, self.model.labels[step.node_id], values))
+        return result
+
+    @torch.no_grad()
+    def attention(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Node id -> attention weights (heads, steps, steps) for the first input of `x`,
+        for every self-attention layer and Transformer block; each row sums to 1."""
+        tensor = self._tensor(x)[:1]
+        found: dict[str, np.ndarray] = {}
+
+        def keep(node_id: str):
+            def hook(module: nn.Module, args: tuple[Any, ...]) -> None:
+                weights = attention_of(module, args[0])
+                if weights is not None:
+                    found[node_id] = weights[0].float().numpy()
+
+            return hook
+
+        handles = [
+            module.register_forward_pre_hook(keep(node_id))
+            for node_id, module in self.model.layers.items()
+            if isinstance(module, (SelfAttention, nn.TransformerEncoderLayer))
+        ]
+        try:
+            self.model(tensor)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return found
+
+    def _tensor(self, x: np.ndarray) -> torch.Tensor:
+        x = np.asarray(x)
+        if np.issubdtype(x.dtype, np.integer):
+            return torch.as_tensor(x, dtype=torch.int64)
+        return torch.as_tensor(x, dtype=torch.float32)
+
+
+def attention_of(module: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
+    """(batch, heads, steps, steps) weights the layer gives input `x`, computed beside its
+    own forward (which skips them for speed)."""
+    if isinstance(module, SelfAttention):
+        mask = None
+        if module.causal:
+            steps = x.shape[1]
+            mask = torch.ones(steps, steps, dtype=torch.bool).triu(1)
+        _out, weights = module.attention(
+            x, x, x, attn_mask=mask, need_weights=True, average_attn_weights=False
+        )
+        return weights
+    if isinstance(module, nn.TransformerEncoderLayer):
+        h = module.norm1(x) if module.norm_first else x
+        _out, weights = module.self_attn(h, h, h, need_weights=True, average_attn_weights=False)
+        return weights
+    return None
+
+
+def predictor_for_file(path: str) -> Predictor:
+    """A predictor from a saved project and the weights in it; refuses one without them."""
+    from nnstudio.core.project_files import load_project
+
+    loaded = load_project(path)
+    return Predictor(loaded.project, loaded.weights)
