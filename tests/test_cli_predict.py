@@ -54,7 +54,9 @@ def test_csv_rows_of_a_table_give_the_trainers_predictions(tmp_path: Path, capsy
 def test_points_and_sequences_give_the_trainers_predictions(tmp_path: Path, capsys) -> None:
     trainer = train_and_save(TEMPLATES.get("xor_mlp").build(), tmp_path / "xor.nnstudio")
     point = trainer.dataset.points_test[0]
-    doc = predict_json(capsys, str(tmp_path / "xor.nnstudio"), f"{float(point[0])!r},{float(point[1])!r}")
+    doc = predict_json(
+        capsys, str(tmp_path / "xor.nnstudio"), f"{float(point[0])!r},{float(point[1])!r}"
+    )
     expected = trainer.predict(torch.as_tensor(trainer.dataset.x_test[:1])).numpy()
     np.testing.assert_allclose(doc["predictions"][0]["output"], expected[0], atol=1e-6)
     assert doc["predictions"][0]["class"] == int(expected[0, 0] > 0)

@@ -376,6 +376,9 @@ class MainWindow(FileActions, QMainWindow):
                 return
             raise
         module.install(self)
+        from nnstudio.ui.ask import install as install_ask
+
+        install_ask(self)
 
     # -- public hooks for training ----------------------------------------------------------
     def add_panel_dock(

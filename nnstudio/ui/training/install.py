@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QTabWidget, QVBoxLayout, QWidget
 
@@ -27,6 +27,9 @@ LOCKED_TEXT = (
 
 class TrainingUI(QObject):
     """Everything training adds to one main window."""
+
+    dashboard_built = Signal(object)
+    """The TrainingDashboard, once it exists (it is built after the first paint)."""
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -128,6 +131,7 @@ class TrainingUI(QObject):
         self.dashboard = TrainingDashboard(self.training_page)
         self.training_layout.addWidget(self.dashboard)
         self.host = PanelHost(self.controller, self.dashboard.panels)
+        self.dashboard_built.emit(self.dashboard)
         self.refresh_preview()
         if self._pending_history is not None:
             self.host.load_history(self._pending_history)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
 from nnstudio.training.control import TrainingControl
+from nnstudio.training.data_swap import DataInbox, take_new_data
 from nnstudio.ui.training.mailbox import SnapshotMailbox
 
 
@@ -86,6 +87,8 @@ class TrainingWorker(QObject):
         """When set, score the weights on this split instead of training."""
         self.mailbox = SnapshotMailbox()
         self.trainer: Any = None
+        self.data_inbox = DataInbox()
+        """New training data (2D points edited by hand) for the running trainer."""
 
     @Slot()
     def run(self) -> None:
@@ -123,6 +126,7 @@ class TrainingWorker(QObject):
                 final = snap
                 if self.mailbox.put(snap):
                     self.snapshot_available.emit()
+                take_new_data(self.trainer, self.data_inbox)
             state = {
                 k: v.detach().to("cpu", copy=True)
                 for k, v in self.trainer.model.state_dict().items()
