@@ -146,9 +146,14 @@ class Predictor:
         return encode.encode_sequences(self.dataset, samples)
 
     # -- inside the network ---------------------------------------------------------------
-    @torch.no_grad()
     def activations(self, x: np.ndarray) -> list[Activation]:
         """Every node's output for the first input of `x`, input to output."""
+        return self.explain(x)[1]
+
+    @torch.no_grad()
+    def explain(self, x: np.ndarray) -> tuple[Prediction, list[Activation]]:
+        """The answer for the first input of `x` and every node's output on the way, from
+        one forward pass (half the work of asking for them apart)."""
         tensor = self._tensor(x)[:1]
         seen: dict[str, torch.Tensor] = {}
 
@@ -164,7 +169,7 @@ class Predictor:
             for step in self.model._steps
         ]
         try:
-            self.model(tensor)
+            out = self.model(tensor)
         finally:
             for handle in handles:
                 handle.remove()
@@ -174,7 +179,7 @@ class Predictor:
             if step.node_id in seen:
                 values = seen[step.node_id][0].float().numpy()
                 result.append(Activation(step.node_id, self.model.labels[step.node_id], values))
-        return result
+        return self.decide(out.numpy()), result
 
     @torch.no_grad()
     def attention(self, x: np.ndarray) -> dict[str, np.ndarray]:

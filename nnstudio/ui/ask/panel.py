@@ -153,8 +153,7 @@ class AskPanel(QWidget):
             return None
         try:
             x = self._encode(predictor, raw)
-            answer = predictor.predict(x)
-            layers = predictor.activations(x)
+            answer, layers = predictor.explain(x)
             attention = predictor.attention(x) if predictor.dataset.kind == "sequence" else {}
         except NNStudioError as exc:
             self.show_message(str(exc))
