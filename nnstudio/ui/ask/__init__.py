@@ -36,7 +36,7 @@ class SimpleAsk:
     def attach(self, dashboard: Any) -> None:
         if self.panel is not None:
             return
-        from PySide6.QtCore import Qt
+        from PySide6.QtCore import Qt, QTimer
         from PySide6.QtWidgets import QDockWidget
 
         from nnstudio.ui.ask.boundary import BoundaryAsk
@@ -57,6 +57,15 @@ class SimpleAsk:
         if weights is not None:
             dashboard.tabifyDockWidget(weights, dock)
         dashboard.docks["Ask the network"] = dock
+        boundary = dashboard.docks.get(dashboard.boundary.title)
+        if boundary is not None and weights is not None:
+            # Once laid out: the boundary keeps the larger share of its column.
+            QTimer.singleShot(
+                0,
+                lambda: dashboard.resizeDocks(
+                    [boundary, weights], [500, 300], Qt.Orientation.Vertical
+                ),
+            )
         self.dock = dock
         self.boundary = BoundaryAsk(
             dashboard.boundary, self.session, self.panel, self.window.document

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import QSize, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from nnstudio.core.datasets import inputs as enc
@@ -21,6 +21,10 @@ from nnstudio.ui.ask.bars import ProbabilityBars
 from nnstudio.ui.ask.pages import ImagePage, PointsPage, SequencePage, TablePage
 
 PAGES = ("points", "image", "table", "sequence")
+POINTS_HINT = (
+    "Hover over the decision boundary to read the network's answer; click to pin a point "
+    "and see what each layer makes of it. Edit data adds and removes training points."
+)
 REASK_MS = 100
 """Inputs are asked at once (answers are cheap); new weights re-ask at most this often."""
 
@@ -64,10 +68,12 @@ class AskPanel(QWidget):
         self.message.setObjectName("ask_message")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #9a3412;")
+        self.message.hide()
         layout.addWidget(self.message)
         self.subject = QLabel(self)
         self.subject.setObjectName("ask_subject")
         self.subject.setStyleSheet("color: #555;")
+        self.subject.setWordWrap(True)
         layout.addWidget(self.subject)
         self.bars = ProbabilityBars(self)
         layout.addWidget(self.bars)
@@ -79,6 +85,7 @@ class AskPanel(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.activations)
+        scroll.setMinimumHeight(60)
         layout.addWidget(scroll, 4)
         self._reask = QTimer(self)
         self._reask.setSingleShot(True)
@@ -86,6 +93,10 @@ class AskPanel(QWidget):
         self._reask.timeout.connect(self._ask_again)
         session.changed.connect(self._weights_changed)
         session.dataset_changed.connect(self.use_dataset)
+
+    def sizeHint(self) -> QSize:
+        """Modest, so the dock beside the decision boundary leaves the plot its room."""
+        return QSize(420, 240)
 
     # -- data -----------------------------------------------------------------------------
     @Slot(object)
@@ -100,9 +111,10 @@ class AskPanel(QWidget):
         kind = dataset.kind if dataset.kind in PAGES else "table"
         page = self.pages[kind]
         self.stack.setCurrentWidget(page)
-        # The hint for 2D points needs little room; a pad, form or box needs more.
-        self.layout().setStretchFactor(self.stack, 0 if kind == "points" else 3)
-        self.stack.setMaximumHeight(90 if kind == "points" else 16777215)
+        # 2D points are asked on the boundary plot: the panel keeps its room for the answer.
+        self.stack.setVisible(kind != "points")
+        if kind == "points":
+            self.subject.setText(POINTS_HINT)
         if hasattr(page, "use_dataset"):
             try:
                 page.use_dataset(dataset)
@@ -141,6 +153,7 @@ class AskPanel(QWidget):
     @Slot(str)
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     @Slot(object, str)
     def ask(self, raw: Any, description: str) -> Any:
@@ -158,7 +171,7 @@ class AskPanel(QWidget):
         except NNStudioError as exc:
             self.show_message(str(exc))
             return None
-        self.message.setText("")
+        self.show_message("")
         self.subject.setText(f"The network's answer for {description}:")
         if answer.probabilities is not None:
             self.bars.show_probabilities(predictor.class_names(), answer.probabilities[0])
