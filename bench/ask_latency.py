@@ -56,7 +56,11 @@ def make_window(app, template: str, epochs: int):
     trainer = Trainer(project.graph, data, quick, ProbeOptions(boundary_every=0))
     for _snap in trainer.run():
         pass
-    window.training.controller.set_trained_state(trainer.model.state_dict())
+    from nnstudio.core.run import Run, freeze
+
+    run = window.document.runs.add(Run(freeze(project)))
+    run.weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+    run.status = "finished"
     spin(app, 0.5)
     return window
 

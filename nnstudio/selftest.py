@@ -50,6 +50,7 @@ class State:
     snapshots: list[Any] = field(default_factory=list)
     weights: dict[str, Any] | None = None
     history: Any = None
+    runs: Any = None
     reopened: Any = None
     app: Any = None
     dashboard: Any = None
@@ -101,19 +102,19 @@ def step_open_example(state: State) -> str:
 def step_train(state: State) -> str:
     import math
 
-    from nnstudio.core.datasets import load_dataset
-    from nnstudio.core.history import History
-    from nnstudio.training import ProbeOptions, Trainer
+    from nnstudio.core.run import Run, RunBook, freeze
+    from nnstudio.training import ProbeOptions
+    from nnstudio.training.session import TrainingSession
 
-    project = state.project
-    settings = project.training.replace(epochs=CORE_EPOCHS, device="cpu")
-    dataset = load_dataset(project.dataset)
+    project = freeze(state.project)
+    project.training = project.training.replace(epochs=CORE_EPOCHS, device="cpu")
     options = ProbeOptions(snapshot_every_steps=10, weights_every=1, boundary_every=1)
-    trainer = Trainer(project.graph, dataset, settings, options)
-    history = History()
-    for snap in trainer.run():
-        history.append_snapshot(snap)
-        state.snapshots.append(snap)
+    book = RunBook()
+    run = book.add(Run(project))
+    session = TrainingSession([run], options)
+    for reports in session.run():
+        state.snapshots.append(reports[run.id])
+    session.adopt_final_weights()
     check(state.snapshots, "the trainer reported nothing")
     first, last = state.snapshots[0], state.snapshots[-1]
     check(last.status == "finished", f"training ended as '{last.status}': {last.message}")
@@ -122,8 +123,10 @@ def step_train(state: State) -> str:
         last.train_loss < first.train_loss,
         f"the loss did not go down ({first.train_loss:.4f} -> {last.train_loss:.4f})",
     )
-    state.weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
-    state.history = history
+    check(run.weights is not None, "the run kept no weights")
+    state.weights = run.weights
+    state.history = run.history
+    state.runs = book
     return (
         f"{CORE_EPOCHS} epochs, {last.step} steps, train loss "
         f"{first.train_loss:.4f} -> {last.train_loss:.4f}"
@@ -136,9 +139,7 @@ def step_save_and_reopen(state: State) -> str:
     from nnstudio.core.project import project_to_dict
     from nnstudio.core.project_files import load_project, save_project
 
-    path = save_project(
-        state.workdir / "self-test.nnstudio", state.project, state.weights, state.history
-    )
+    path = save_project(state.workdir / "self-test.nnstudio", state.project, state.runs)
     reopened = load_project(path)
     check(reopened.weights is not None, "the reopened project has no weights")
     check(
@@ -182,13 +183,12 @@ def step_live_training(state: State) -> str:
     dashboard.resize(1200, 800)
     dashboard.show()
     options = ProbeOptions(snapshot_every_steps=5, weights_every=1, boundary_every=1)
-    controller = TrainingController(options=options)
+    reopened = state.reopened
+    controller = TrainingController(options=options, book=lambda: reopened.runs)
     host = PanelHost(controller, dashboard.panels)
     state.dashboard, state.host = dashboard, host
-    reopened = state.reopened
     saved_step = reopened.history.last_step
     host.load_history(reopened.history)
-    controller.set_trained_state(reopened.weights, saved_step)
     received: list[Any] = []
     failures: list[str] = []
     finished: list[Any] = []

@@ -13,6 +13,7 @@ from nnstudio.cli import main
 from nnstudio.core.datasets import DatasetConfig, load_dataset
 from nnstudio.core.project import Project, save_project_json
 from nnstudio.core.project_files import save_project
+from nnstudio.core.run import Run, RunBook, freeze
 from nnstudio.core.templates import TEMPLATES, mlp
 from nnstudio.training import ProbeOptions, Trainer
 
@@ -24,7 +25,11 @@ def train_and_save(project: Project, path: Path, epochs: int = 2) -> Trainer:
     trainer = Trainer(project.graph, data, project.training.replace(epochs=epochs), QUIET)
     for _snap in trainer.run():
         pass
-    save_project(path, project, trainer.model.state_dict())
+    book = RunBook()
+    run = book.add(Run(freeze(project)))
+    run.weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+    run.status = "finished"
+    save_project(path, project, book)
     return trainer
 
 

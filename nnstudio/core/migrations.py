@@ -29,7 +29,15 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 keeps every run beside the project (runs.json); the document itself is
+    unchanged, and a version-2 file's one training becomes its first run when it is opened."""
+    out = dict(doc)
+    out["format_version"] = 3
+    return out
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 """Version N -> the function that turns a version-N document into version N+1."""
 
 

@@ -21,8 +21,9 @@ from nnstudio.core.graph import Graph
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.settings import TrainingSettings
 
-FORMAT_VERSION = 2
-"""Version 1: a bare JSON file. Version 2: a `.nnstudio` zip (see docs/file-format.md)."""
+FORMAT_VERSION = 3
+"""Version 1: a bare JSON file. Version 2: a `.nnstudio` zip. Version 3: the zip keeps every
+run (runs.json, runs.safetensors; see docs/file-format.md)."""
 MAX_JSON_BYTES = 16 * 1024 * 1024
 
 

@@ -1,9 +1,9 @@
 """Handing a running trainer new training data (2D points edited by hand while it trains).
 
 The GUI puts the newly loaded Dataset into a `DataInbox` from its own thread; the thread that
-drives the trainer calls `take_new_data` between steps (it is a generator, so between two
-snapshots nothing of it runs), which swaps the data in. The weights, the optimizer's state
-and the step count stay; only what the steps are fed changes.
+drives the training session calls `take_new_data` between two of its reports (the training
+loop is a generator, so nothing of it runs then), which swaps the data in. The weights, the
+optimizer's state and the step count stay; only what the steps are fed changes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from nnstudio.core.datasets import Dataset
+    from nnstudio.training.session import TrainingSession
     from nnstudio.training.trainer import Trainer
 
 
@@ -34,17 +35,24 @@ class DataInbox:
             return dataset
 
 
-def take_new_data(trainer: Trainer, inbox: DataInbox) -> bool:
-    """Swap in the data waiting in `inbox`, if any; call only on the trainer's own thread."""
+def take_new_data(session: TrainingSession, inbox: DataInbox) -> bool:
+    """Swap the data waiting in `inbox`, if any, into the session's plain trainers; call
+    only on the session's own thread, between two of its reports. (Variants trained
+    stacked keep their data: each is a fixed experiment.)"""
     dataset = inbox.take()
     if dataset is None:
         return False
-    replace_data(trainer, dataset)
+    from nnstudio.training.trainer import Trainer
+
+    for engine, _members in session.engines:
+        if isinstance(engine, Trainer):
+            replace_data(engine, dataset)
     return True
 
 
 def replace_data(trainer: Trainer, dataset: Dataset) -> None:
-    """Feed `trainer` from `dataset` from its next step on, keeping the run's epoch count."""
+    """Feed `trainer` from `dataset` from its next step on. The run keeps its planned number
+    of steps (and so its learning-rate plan); epochs are counted in the new data's size."""
     from nnstudio.training import probes  # torch: only once a trainer exists
 
     if len(dataset.x_train) == 0 or dataset.feature_shape != trainer.dataset.feature_shape:
@@ -57,12 +65,6 @@ def replace_data(trainer: Trainer, dataset: Dataset) -> None:
     batch = trainer.settings["batch_size"]
     trainer.batch_size = trainer.n_train if batch <= 0 or batch >= trainer.n_train else batch
     trainer.steps_per_epoch = math.ceil(trainer.n_train / trainer.batch_size)
-    epochs_done = trainer.step_count / max(trainer.total_steps, 1) * trainer.settings["epochs"]
-    trainer.total_steps = max(
-        trainer.step_count + 1,
-        trainer.step_count
-        + math.ceil((trainer.settings["epochs"] - epochs_done) * trainer.steps_per_epoch),
-    )
     trainer._perm = None  # the next batch reshuffles the new training set
     trainer.grid = probes.boundary_grid(
         dataset, trainer.options.boundary_resolution, trainer.device

@@ -23,6 +23,7 @@ from nnstudio.core.datasets import inputs as encode
 from nnstudio.core.errors import InputError
 from nnstudio.core.modules import SelfAttention
 from nnstudio.core.project import Project
+from nnstudio.core.task_rules import TaskRules
 from nnstudio.training.trainer import context_for
 
 NO_WEIGHTS = (
@@ -31,17 +32,10 @@ NO_WEIGHTS = (
 )
 
 
-def output_rule(project: Project) -> str:
-    """How raw outputs become an answer: "sigmoid" (one logit, class 1 when above 0),
-    "softmax" (one score or log-probability per class; softmax of log-probabilities gives
-    the probabilities back) or "value" (regression).
-
-    The one place this module reads the task from the loss; it moves to the loss
-    declaration when that carries the task rules."""
+def rules_of(project: Project) -> TaskRules:
+    """How the project's loss reads raw outputs (one logit, scores per class, a value)."""
     output = project.graph.nodes_of_role("output")[0]
-    if output.params["task"] == "regression":
-        return "value"
-    return "sigmoid" if output.params["loss"] == "bce" else "softmax"
+    return TaskRules.for_loss(output.params["loss"])
 
 
 @dataclass
@@ -84,7 +78,7 @@ class Predictor:
             raise InputError(NO_WEIGHTS)
         self.project = project
         self.dataset = dataset if dataset is not None else load_dataset(project.dataset)
-        self.rule = output_rule(project)
+        self.rules = rules_of(project)
         self.model: GraphModule = compile_graph(
             project.graph, context_for(self.dataset), "default", 1.0, seed=None
         )
@@ -113,23 +107,20 @@ class Predictor:
         return self.decide(out)
 
     def decide(self, out: np.ndarray) -> Prediction:
+        """Raw outputs -> the answer, by the loss's own task rules. (Log-probabilities from
+        an NLL network give their probabilities back under the softmax.)"""
         result = Prediction(outputs=out)
-        if self.rule == "value":
+        if self.rules.regression:
             result.values = encode.decode_values(self.dataset, out)
-        elif self.rule == "sigmoid":
-            p1 = 1.0 / (1.0 + np.exp(-out[:, 0].astype(np.float64)))
-            result.probabilities = np.stack([1.0 - p1, p1], axis=1)
-            result.classes = (out[:, 0] > 0).astype(np.int64)
-        else:
-            z = out.astype(np.float64)
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            result.probabilities = z / z.sum(axis=1, keepdims=True)
-            result.classes = out.argmax(axis=1)
+            return result
+        tensor = torch.as_tensor(out, dtype=torch.float64)
+        result.probabilities = self.rules.probabilities(tensor).numpy()
+        result.classes = self.rules.classes(tensor).numpy()
         return result
 
     def class_names(self) -> list[str]:
         names = list(self.dataset.class_names)
-        count = 2 if self.rule == "sigmoid" else max(self.dataset.num_classes, 2)
+        count = 2 if self.rules.decision == "logit" else max(self.dataset.num_classes, 2)
         return names if len(names) == count else [f"class {k}" for k in range(count)]
 
     # -- encoders for each kind of input --------------------------------------------------
@@ -234,9 +225,15 @@ def attention_of(module: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
     return None
 
 
+def predictor_for_run(run: Any, dataset: Dataset | None = None) -> Predictor:
+    """A predictor for a Run: the network it trained, with its weights."""
+    if run is None:
+        raise InputError(NO_WEIGHTS)
+    return Predictor(run.project, run.weights, dataset)
+
+
 def predictor_for_file(path: str) -> Predictor:
-    """A predictor from a saved project and the weights in it; refuses one without them."""
+    """A predictor for the current run of a saved project; refuses one without weights."""
     from nnstudio.core.project_files import load_project
 
-    loaded = load_project(path)
-    return Predictor(loaded.project, loaded.weights)
+    return predictor_for_run(load_project(path).current_run)

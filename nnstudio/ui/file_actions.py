@@ -93,7 +93,7 @@ class FileActions:
         except ProjectFileError as exc:
             self.show_error("Cannot open project", str(exc))
             return False
-        self.document.replace_project(loaded.project, path)
+        self.document.replace_project(loaded.project, path, loaded.runs)
         settings_store.add_recent_file(str(path))
         self.project_loaded.emit(loaded)
         notes = " ".join(getattr(loaded, "notes", []) or [])
@@ -123,8 +123,7 @@ class FileActions:
 
     def _write(self, path: Path) -> bool:
         try:
-            extras = self.save_extras() if self.save_extras is not None else {}
-            written = project_io.write_project(path, self.document.project, **extras)
+            written = project_io.write_project(path, self.document.project, self.document.runs)
         except ProjectFileError as exc:
             self.show_error("Cannot save project", f"{exc}\n\n{UNSAVED_NOTE}")
             return False
@@ -188,7 +187,7 @@ class FileActions:
         except ProjectFileError as exc:
             self.show_error("Cannot recover project", str(exc))
             return False
-        self.document.replace_project(loaded.project, entry.source_path)
+        self.document.replace_project(loaded.project, entry.source_path, loaded.runs)
         self.document.undo_stack.resetClean()  # unsaved until the user saves it
         self.project_loaded.emit(loaded)
         # Our own autosave of it first; only then does the crashed session's copy go.

@@ -71,12 +71,10 @@ class MainWindow(FileActions, QMainWindow):
         self.document = Document(project, self)
         if path is not None:
             self.document.mark_saved(path)
-        self.save_extras: Callable[[], dict[str, Any]] | None = None
-        """Returns extra save_project arguments (weights=, history=) when training has any."""
         self.close_guards: list[Callable[[], bool]] = []
         """Each is asked before the window closes; any False keeps it open."""
         self.editing_locked = False
-        self.autosaver = AutoSaver(self.document, self._autosave_extras, self)
+        self.autosaver = AutoSaver(self.document, self)
         self.scene = GraphScene(self.document, self)
         self.view = GraphView(self.scene, self)
         self.setCentralWidget(self.view)
@@ -408,9 +406,6 @@ class MainWindow(FileActions, QMainWindow):
         self.editing_locked_changed.emit(locked)
 
     # -- autosave ---------------------------------------------------------------------------
-    def _autosave_extras(self) -> dict[str, Any]:
-        return self.save_extras() if self.save_extras is not None else {}
-
     def _autosave_failed(self, message: str) -> None:
         self.show_status(f"Autosave failed, so unsaved work is not protected: {message}")
 

@@ -11,7 +11,7 @@ from nnstudio.core.errors import InputError
 from nnstudio.core.project import Project
 from nnstudio.core.templates import TEMPLATES, mlp
 from nnstudio.training import ProbeOptions, Trainer
-from nnstudio.training.inference import Predictor, output_rule
+from nnstudio.training.inference import Predictor, rules_of
 
 QUIET = ProbeOptions(boundary_every=0, predictions_every=0, weights_every=0, grad_norms=False)
 
@@ -43,7 +43,7 @@ def test_outputs_equal_the_trainers_predict(name: str) -> None:
     np.testing.assert_allclose(answer.outputs, expected, rtol=0, atol=1e-6)
     assert answer.probabilities is not None
     np.testing.assert_allclose(answer.probabilities.sum(axis=1), 1.0, atol=1e-9)
-    if output_rule(project) == "sigmoid":
+    if rules_of(project).decision == "logit":
         np.testing.assert_array_equal(answer.classes, (expected[:, 0] > 0).astype(int))
     else:
         np.testing.assert_array_equal(answer.classes, expected.argmax(axis=1))

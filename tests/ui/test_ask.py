@@ -29,12 +29,21 @@ def train_headless(project, epochs: int = 3) -> Trainer:
     return trainer
 
 
+def adopt(window, trainer) -> None:
+    """Make the headless trainer's weights the window's current run, as if trained there."""
+    from nnstudio.core.run import Run, freeze
+
+    run = window.document.runs.add(Run(freeze(window.document.project)))
+    run.weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+    run.status = "finished"
+
+
 def ask_window(make_window, name: str, trained: bool = True):
     window = make_window(name)
     trainer = None
     if trained:
         trainer = train_headless(window.document.project)
-        window.training.controller.set_trained_state(trainer.model.state_dict())
+        adopt(window, trainer)
     window.training.ensure_dashboard()
     window.training.tabs.setCurrentIndex(1)
     return window, trainer
@@ -265,13 +274,17 @@ def test_training_goes_on_with_points_added_while_it_runs(make_window, qtbot) ->
     controller = window.training.controller
     with qtbot.waitSignal(controller.run_prepared, timeout=30000):
         controller.start(project)
-    n_before = controller.worker.trainer.n_train
+
+    def trainer_now():
+        return controller.worker.session.trainer_of(controller.current_run)
+
+    n_before = trainer_now().n_train
     show_boundary(window)
     boundary = window.ask.boundary
     boundary.edit_button.setChecked(True)
     for x in (0.1, 0.2, 0.3):
         boundary.add_point(x, 0.95)
-    qtbot.waitUntil(lambda: controller.worker.trainer.n_train == n_before + 3, timeout=10000)
+    qtbot.waitUntil(lambda: trainer_now().n_train == n_before + 3, timeout=10000)
     assert controller.state == "running"
     with qtbot.waitSignal(controller.run_finished, timeout=10000):
         controller.stop()

@@ -21,16 +21,24 @@ REFRESH_S = 0.1
 
 
 def weights_now(window: Any) -> dict[str, Any] | None:
-    """The weights to ask: the running model's (copied) while training, else the last trained
-    ones. The one place that knows where weights live, so runs can take over here."""
+    """The weights to ask: the current run's, copied from its live model while it trains.
+    The one place that knows where weights live."""
     controller = window.training.controller
-    worker = controller.worker
-    trainer = getattr(worker, "trainer", None) if worker is not None else None
+    run = controller.current_run
+    session = getattr(controller.worker, "session", None)
+    trainer = session.trainer_of(run) if session is not None and run is not None else None
     if controller.busy and trainer is not None:
         from nnstudio.training.inference import copy_weights
 
         return copy_weights(trainer.model.state_dict())
     return controller.trained_state
+
+
+def project_now(window: Any) -> Any:
+    """The network to ask: the current run's (what its weights belong to), else the open
+    project's."""
+    run = window.training.controller.current_run
+    return run.project if run is not None else window.document.project
 
 
 def one_thread() -> None:
@@ -47,7 +55,7 @@ def one_thread() -> None:
 def running_trainer_inbox(window: Any) -> Any:
     """The running worker's inbox for new training data, or None when nothing trains."""
     worker = window.training.controller.worker
-    if worker is None or getattr(worker, "trainer", None) is None:
+    if worker is None or getattr(worker, "session", None) is None:
         return None
     return getattr(worker, "data_inbox", None)
 
@@ -115,7 +123,7 @@ class AskSession(QObject):
                 data = self.dataset()
                 if data is None:
                     return None
-                self._predictor = Predictor(self.document.project, state, data)
+                self._predictor = Predictor(project_now(self.window), state, data)
                 if not self.controller.busy:
                     one_thread()  # torch is loaded now
             else:
