@@ -289,6 +289,9 @@ def test_training_goes_on_with_points_added_while_it_runs(make_window, qtbot) ->
     with qtbot.waitSignal(controller.run_finished, timeout=10000):
         controller.stop()
     assert len(window.document.project.dataset.points) > 0
+    # The run says what it trained on, so Train continues it on the edited data.
+    assert controller.current_run.project.dataset == window.document.project.dataset
+    assert controller.continues(window.document.project)
 
 
 def test_table_form_shows_original_units_and_names_bad_values(make_window) -> None:

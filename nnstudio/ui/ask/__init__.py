@@ -16,14 +16,14 @@ def install(window: Any) -> None:
         return
     from nnstudio.ui.ask.session import AskSession
 
-    window.ask = SimpleAsk(window, AskSession(window))
+    window.ask = AskFeature(window, AskSession(window))
     if training.dashboard is not None:
         window.ask.attach(training.dashboard)
     else:
         training.dashboard_built.connect(window.ask.attach)
 
 
-class SimpleAsk:
+class AskFeature:
     """What the window holds of the Ask feature: the session, the panel, the boundary tools."""
 
     def __init__(self, window: Any, session: Any) -> None:
@@ -37,37 +37,25 @@ class SimpleAsk:
         if self.panel is not None:
             return
         from PySide6.QtCore import Qt, QTimer
-        from PySide6.QtWidgets import QDockWidget
 
         from nnstudio.ui.ask.boundary import BoundaryAsk
         from nnstudio.ui.ask.panel import AskPanel
 
         self.panel = AskPanel(self.session)
-        dock = QDockWidget("Ask the network", dashboard)
-        dock.setObjectName("dock_ask_panel")
-        dock.setWidget(self.panel)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        dashboard.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         # Beside the weights, under the boundary: a pinned point and its path show together.
-        weights = dashboard.docks.get(dashboard.weights.title)
-        if weights is not None:
-            dashboard.tabifyDockWidget(weights, dock)
-        dashboard.docks["Ask the network"] = dock
+        self.dock = dashboard.add_view(self.panel, "Ask the network", dashboard.weights)
         boundary = dashboard.docks.get(dashboard.boundary.title)
+        weights = dashboard.docks.get(dashboard.weights.title)
         if boundary is not None and weights is not None:
-            # Once laid out: the boundary keeps the larger share of its column.
+            # Once laid out: the boundary keeps the larger share of its column. (The
+            # dashboard as context: no call if it is gone by then.)
             QTimer.singleShot(
                 0,
+                dashboard,
                 lambda: dashboard.resizeDocks(
                     [boundary, weights], [500, 300], Qt.Orientation.Vertical
                 ),
             )
-        self.dock = dock
         self.boundary = BoundaryAsk(
             dashboard.boundary, self.session, self.panel, self.window.document
         )
-        dashboard.default_state = dashboard.saveState()

@@ -77,8 +77,7 @@ class BoundaryAsk(QObject):
         self.reset_button.setToolTip("Forget the hand edits: draw the generator's points again.")
         self.reset_button.clicked.connect(self.reset_data)
         header = panel.header
-        for i, widget in enumerate((self.hover_label,)):
-            header.insertWidget(i, widget)
+        header.insertWidget(0, self.hover_label)
         index = header.count() - 1  # before the export button
         for widget in (self.edit_button, self.class_box, self.value_box, self.reset_button):
             header.insertWidget(index, widget)

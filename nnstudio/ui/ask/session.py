@@ -182,12 +182,23 @@ class AskSession(QObject):
             inbox = running_trainer_inbox(self.window)
             if data is not None and inbox is not None and self.controller.busy:
                 inbox.put(data)
+                self._record_in_run(config)
         self.dataset_changed.emit(self._dataset)
         self.changed.emit()
 
+    def _record_in_run(self, config: Any) -> None:
+        """The running run now trains on the edited data: its project says so (and Train
+        after a stop continues it rather than starting afresh)."""
+        import copy
+
+        run = self.controller.current_run
+        session = getattr(self.controller.worker, "session", None)
+        if run is not None and session is not None and session.trainer_of(run) is not None:
+            run.project.dataset = copy.deepcopy(config)
+
     @Slot(object)
     def _graph_changed(self, event: Any) -> None:
-        from nnstudio.ui.training.install import STRUCTURAL
+        from nnstudio.core.graph import NODE_MOVED
 
-        if event.kind in STRUCTURAL:
+        if event.kind != NODE_MOVED:  # moving a node changes no answer
             self._forget_predictor()
