@@ -140,11 +140,26 @@ def training_digits():
 # -- asking the network (issue 13) ------------------------------------------------------
 
 
+def ask_layout(window, ask_in_front: bool = True) -> None:
+    """The Ask dock in front (or not), the boundary column split 55 : 45."""
+    from PySide6.QtCore import Qt
+
+    dashboard = window.training.dashboard
+    if ask_in_front:
+        window.ask.dock.raise_()
+    docks = [dashboard.docks[dashboard.boundary.title], window.ask.dock]
+    dashboard.resizeDocks(docks, [550, 450], Qt.Orientation.Vertical)
+    settle(200)
+    # The loss plot keeps its axis bounds cached and can come out of the re-layout at 0..1:
+    # clear() forgets the bounds and redraws from the history.
+    dashboard.loss.clear()
+    settle(100)
+
+
 def ask_ready(template: str, snapshots: int):
     """A paused run of `template` with the Ask dock in front."""
     window = paused_mid_run(template, snapshots)
-    window.ask.dock.raise_()
-    settle(200)
+    ask_layout(window)
     return window
 
 
@@ -178,6 +193,8 @@ def ask_drawing():
 def ask_edit_data():
     """Edit data on the circle: orange points added inside the blue ring bend the boundary."""
     window = window_with("circle_mlp")
+    project = window.document.project
+    project.training = project.training.replace(epochs=1000)  # still running when shot
     train_until(window, 30)
     boundary = window.ask.boundary
     boundary.edit_button.setChecked(True)
@@ -185,9 +202,17 @@ def ask_edit_data():
     for angle in range(0, 360, 24):  # a small ring of 15 orange points inside the blue ring
         dx, dy = 0.07 * np.cos(np.radians(angle)), 0.07 * np.sin(np.radians(angle))
         boundary.add_point(0.6 + dx, 0.6 + dy)
-    train_until(window, 90)
+    seen: list[object] = []  # training goes on with the edited data: wait, press nothing
+    window.training.controller.snapshot.connect(seen.append)
+    for _ in range(600):
+        if len(seen) >= 60:
+            break
+        settle(100)
     window.training.controller.pause()
+    ask_layout(window, ask_in_front=False)
     boundary.hover_at(0.62, 0.62)
+    settle(300)
+    window.training.host.frame()  # every panel drawn before the picture is taken
     settle(300)
     return window
 

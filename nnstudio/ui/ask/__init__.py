@@ -36,26 +36,12 @@ class AskFeature:
     def attach(self, dashboard: Any) -> None:
         if self.panel is not None:
             return
-        from PySide6.QtCore import Qt, QTimer
-
         from nnstudio.ui.ask.boundary import BoundaryAsk
         from nnstudio.ui.ask.panel import AskPanel
 
         self.panel = AskPanel(self.session)
         # Beside the weights, under the boundary: a pinned point and its path show together.
         self.dock = dashboard.add_view(self.panel, "Ask the network", dashboard.weights)
-        boundary = dashboard.docks.get(dashboard.boundary.title)
-        weights = dashboard.docks.get(dashboard.weights.title)
-        if boundary is not None and weights is not None:
-            # Once laid out: the boundary keeps the larger share of its column. (The
-            # dashboard as context: no call if it is gone by then.)
-            QTimer.singleShot(
-                0,
-                dashboard,
-                lambda: dashboard.resizeDocks(
-                    [boundary, weights], [500, 300], Qt.Orientation.Vertical
-                ),
-            )
         self.boundary = BoundaryAsk(
             dashboard.boundary, self.session, self.panel, self.window.document
         )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, Qt, Slot
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolButton
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QToolButton
 
 from nnstudio.core.datasets.edited import points_of
 from nnstudio.core.errors import NNStudioError
@@ -54,6 +54,8 @@ class BoundaryAsk(QObject):
         self.hover_label = QLabel(panel)
         self.hover_label.setObjectName("ask_hover")
         self.hover_label.setStyleSheet("color: #333;")
+        # A row of its own under the title row: long answers never widen the panel.
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.edit_button = QToolButton(panel)
         self.edit_button.setObjectName("ask_edit_data")
         self.edit_button.setText("Edit data")
@@ -76,8 +78,8 @@ class BoundaryAsk(QObject):
         self.reset_button.setText("Reset data")
         self.reset_button.setToolTip("Forget the hand edits: draw the generator's points again.")
         self.reset_button.clicked.connect(self.reset_data)
+        panel.layout().insertWidget(1, self.hover_label)
         header = panel.header
-        header.insertWidget(0, self.hover_label)
         index = header.count() - 1  # before the export button
         for widget in (self.edit_button, self.class_box, self.value_box, self.reset_button):
             header.insertWidget(index, widget)
