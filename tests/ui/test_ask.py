@@ -195,6 +195,17 @@ def test_a_test_sample_and_a_picture_file_can_be_asked(make_window, tmp_path) ->
     picture.save(str(tmp_path / "one.png"))
     page.load_picture(str(tmp_path / "one.png"))
     assert page.pad.image()[1:7, 3:5].min() > 0.3 and page.pad.image()[:, 0].max() == 0.0
+    as_png = page.pad.image()
+    page.pad.clear()
+    picture.save(str(tmp_path / "one.jpg"), "JPEG", 95)
+    page.load_picture(str(tmp_path / "one.jpg"))
+    np.testing.assert_allclose(page.pad.image(), as_png, atol=0.05)
+    huge = QImage(3000, 2000, QImage.Format.Format_Grayscale8)
+    huge.fill(255)
+    huge.save(str(tmp_path / "huge.png"))
+    page.load_picture(str(tmp_path / "huge.png"))
+    assert "3000×2000 pixels; pictures of up to 4,000,000" in window.ask.panel.message.text()
+    np.testing.assert_allclose(page.pad.image(), as_png, atol=0.05)  # kept, not replaced
 
 
 def free_spots(window, panel, count: int) -> list[tuple[float, float]]:
