@@ -9,6 +9,7 @@ of the weights (training can go on changing the originals) and runs on the CPU.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,8 @@ class Predictor:
         self.model: GraphModule = compile_graph(
             project.graph, context_for(self.dataset), "default", 1.0, seed=None
         )
+        self._traced: Any = None
+        self._traced_key: Any = None
         self.set_weights(state)
 
     def set_weights(self, state: Mapping[str, torch.Tensor]) -> None:
@@ -99,7 +102,30 @@ class Predictor:
     @torch.no_grad()
     def outputs(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs for network inputs `x` (already encoded)."""
-        return self.model(self._tensor(x)).numpy()
+        tensor = self._tensor(x)
+        if len(tensor) == 1:
+            single = self._single(tensor)
+            if single is not None:
+                return single(tensor).numpy()
+        return self.model(tensor).numpy()
+
+    def _single(self, example: torch.Tensor) -> Any:
+        """The network traced for one input like `example`, or None where it cannot be.
+
+        A traced forward runs as one call outside Python, so it lets go of the GIL once
+        rather than at every layer: while training runs in another thread, each of those
+        hand-overs can wait several milliseconds. It shares the model's parameters, so
+        `set_weights` updates both."""
+        key = (tuple(example.shape), example.dtype)
+        if self._traced_key != key:
+            self._traced_key, self._traced = key, None
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._traced = torch.jit.trace(self.model, example, check_trace=False)
+            except Exception:  # any layer tracing cannot follow: stay with the plain forward
+                self._traced = None
+        return self._traced
 
     def predict(self, x: np.ndarray) -> Prediction:
         """The answer for network inputs `x` (use the `points`, `rows`, ... helpers to encode)."""

@@ -41,6 +41,10 @@ def test_outputs_equal_the_trainers_predict(name: str) -> None:
     expected = trainer.predict(torch.as_tensor(x)).numpy()
     answer = predictor.predict(x)
     np.testing.assert_allclose(answer.outputs, expected, rtol=0, atol=1e-6)
+    # One input goes through the traced network (the app's hover and pad): same answer.
+    for i in (0, 5):
+        single = predictor.predict(x[i : i + 1]).outputs
+        np.testing.assert_allclose(single, expected[i : i + 1], rtol=0, atol=1e-5)
     assert answer.probabilities is not None
     np.testing.assert_allclose(answer.probabilities.sum(axis=1), 1.0, atol=1e-9)
     if rules_of(project).decision == "logit":

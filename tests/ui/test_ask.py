@@ -94,6 +94,7 @@ def test_clicking_pins_the_point_and_shows_every_layers_activations(make_window,
     qtbot.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     x, y = view_point(panel, pos)
     np.testing.assert_allclose(window.ask.boundary.pin.getData(), [[x], [y]], atol=1e-9)
+    qtbot.waitUntil(lambda: bool(window.ask.panel.activations.layers), timeout=5000)
     layers = window.ask.panel.activations.layers
     assert layers[0].label == "Input"
     assert len(layers) == 1 + len(trainer.model._steps)
@@ -331,7 +332,7 @@ def test_table_form_shows_original_units_and_names_bad_values(make_window) -> No
     assert "is missing" in panel.message.text()
 
 
-def test_sequence_box_shows_the_answer_and_attention(make_window) -> None:
+def test_sequence_box_shows_the_answer_and_attention(make_window, qtbot) -> None:
     window, trainer = ask_window(make_window, "transformer_copy")
     window.ask.dock.raise_()
     QApplication.processEvents()
@@ -342,7 +343,7 @@ def test_sequence_box_shows_the_answer_and_attention(make_window) -> None:
     assert page.box.text() == " ".join(str(int(t)) for t in sample)
     expected = torch.softmax(trainer.predict(torch.as_tensor(sample[None])), 1)[0]
     np.testing.assert_allclose(panel.bars.probabilities, expected.numpy(), atol=1e-5)
-    assert panel.attention.isVisible() and panel.attention.layers
+    qtbot.waitUntil(lambda: panel.attention.isVisible() and bool(panel.attention.layers))
     page.box.setText("1 2 99")
     page.box.textEdited.emit("1 2 99")
     assert "has 3 steps, but the network reads 10" in panel.message.text()

@@ -26,6 +26,8 @@ POINTS_HINT = (
     "and see what each layer makes of it. Edit data adds and removes training points."
 )
 REASK_MS = 100
+INSIDES_MS = 40
+"""The activations follow the answer after this long (at most 25 redraws a second)."""
 """Inputs are asked at once (answers are cheap); new weights re-ask at most this often."""
 
 
@@ -87,6 +89,12 @@ class AskPanel(QWidget):
         scroll.setWidget(self.activations)
         scroll.setMinimumHeight(60)
         layout.addWidget(scroll, 4)
+        self._inside_of: Any = None
+        self._insides = QTimer(self)
+        self._insides.setObjectName("ask_insides_timer")
+        self._insides.setSingleShot(True)
+        self._insides.setInterval(INSIDES_MS)
+        self._insides.timeout.connect(self.show_insides)
         self._reask = QTimer(self)
         self._reask.setSingleShot(True)
         self._reask.setInterval(REASK_MS)
@@ -157,7 +165,10 @@ class AskPanel(QWidget):
 
     @Slot(object, str)
     def ask(self, raw: Any, description: str) -> Any:
-        """Answer for one raw input of the data's kind; returns the Prediction or None."""
+        """Answer for one raw input of the data's kind; returns the Prediction or None.
+
+        The answer shows at once; the layers' activations (a slower pass with a hook on
+        every layer) follow on a short timer, so a fast stroke redraws them only once."""
         self.current = (raw, description)
         predictor = self.session.predictor()
         if predictor is None:
@@ -166,8 +177,7 @@ class AskPanel(QWidget):
             return None
         try:
             x = self._encode(predictor, raw)
-            answer, layers = predictor.explain(x)
-            attention = predictor.attention(x) if predictor.dataset.kind == "sequence" else {}
+            answer = predictor.predict(x)
         except NNStudioError as exc:
             self.show_message(str(exc))
             return None
@@ -177,11 +187,28 @@ class AskPanel(QWidget):
             self.bars.show_probabilities(predictor.class_names(), answer.probabilities[0])
         else:
             self.bars.show_value(float(answer.values[0, 0]))
-        self.activations.show_layers(layers)
-        self._show_attention(predictor, attention)
         self.last_answer = answer
+        self._inside_of = x
+        if not self._insides.isActive():
+            self._insides.start()
         self.answered.emit(answer)
         return answer
+
+    @Slot()
+    def show_insides(self) -> None:
+        """Each layer's activations (and attention weights) for the input last asked."""
+        predictor = self.session.predictor()
+        x, self._inside_of = self._inside_of, None
+        if predictor is None or x is None:
+            return
+        try:
+            _answer, layers = predictor.explain(x)
+            attention = predictor.attention(x) if predictor.dataset.kind == "sequence" else {}
+        except NNStudioError as exc:
+            self.show_message(str(exc))
+            return
+        self.activations.show_layers(layers)
+        self._show_attention(predictor, attention)
 
     def _encode(self, predictor: Any, raw: Any) -> np.ndarray:
         kind = predictor.dataset.kind
