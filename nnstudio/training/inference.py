@@ -98,6 +98,20 @@ class Predictor:
             ) from None
         self.model.eval()
 
+    @torch.no_grad()
+    def follow(self, module: nn.Module) -> None:
+        """Copy a live model's current weights (training goes on in another thread) into
+        this predictor's own, in one call: a torn read shows weights between two steps,
+        never breaks anything, and costs one GIL hand-over instead of one per tensor."""
+        mine = list(self.model.state_dict(keep_vars=True).values())
+        theirs = list(module.state_dict(keep_vars=True).values())
+        if len(mine) != len(theirs) or any(
+            a.shape != b.shape for a, b in zip(mine, theirs, strict=True)
+        ):
+            self.set_weights(module.state_dict())
+            return
+        torch._foreach_copy_(mine, theirs)
+
     # -- answers --------------------------------------------------------------------------
     @torch.no_grad()
     def outputs(self, x: np.ndarray) -> np.ndarray:

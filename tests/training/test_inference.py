@@ -140,3 +140,17 @@ def test_no_weights_and_foreign_weights_are_refused_with_a_message() -> None:
     foreign["extra"] = torch.zeros(1)
     with pytest.raises(InputError, match="changed after training"):
         Predictor(project, foreign, data)
+
+
+def test_following_a_live_model_takes_its_current_weights() -> None:
+    project, data, trainer = trained("spiral_mlp", epochs=1)
+    predictor = Predictor(project, trainer.model.state_dict(), data)
+    with torch.no_grad():
+        for p in trainer.model.parameters():
+            p.mul_(0.5)  # training moved on
+    x = data.x_test[:1]
+    assert not np.allclose(predictor.predict(x).outputs, trainer.predict(torch.as_tensor(x)))
+    predictor.follow(trainer.model)
+    np.testing.assert_allclose(
+        predictor.predict(x).outputs, trainer.predict(torch.as_tensor(x)).numpy(), atol=1e-6
+    )

@@ -20,18 +20,24 @@ REFRESH_S = 0.1
 """While training runs, ask with weights at most this old."""
 
 
-def weights_now(window: Any) -> dict[str, Any] | None:
-    """The weights to ask: the current run's, copied from its live model while it trains.
-    The one place that knows where weights live."""
+def live_model(window: Any) -> Any:
+    """The current run's model while it trains (its weights change as we look), else None."""
     controller = window.training.controller
     run = controller.current_run
     session = getattr(controller.worker, "session", None)
     trainer = session.trainer_of(run) if session is not None and run is not None else None
-    if controller.busy and trainer is not None:
+    return trainer.model if controller.busy and trainer is not None else None
+
+
+def weights_now(window: Any) -> dict[str, Any] | None:
+    """The weights to ask: the current run's, copied from its live model while it trains.
+    The one place that knows where weights live."""
+    model = live_model(window)
+    if model is not None:
         from nnstudio.training.inference import copy_weights
 
-        return copy_weights(trainer.model.state_dict())
-    return controller.trained_state
+        return copy_weights(model.state_dict())
+    return window.training.controller.trained_state
 
 
 def project_now(window: Any) -> Any:
@@ -108,6 +114,15 @@ class AskSession(QObject):
         if self._predictor is not None and not self._stale:
             return self._predictor
         if self._predictor is not None and now - self._refreshed < REFRESH_S:
+            return self._predictor
+        live = live_model(self.window) if self._predictor is not None else None
+        if live is not None:
+            try:
+                self._predictor.follow(live)  # one copy, no dict of copies in between
+            except NNStudioError as exc:
+                self._predictor, self.problem = None, str(exc)
+                return None
+            self._stale, self._refreshed = False, now
             return self._predictor
         state = weights_now(self.window)
         if state is None:
