@@ -11,7 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from nnstudio.core.errors import ProjectFileError
-from nnstudio.core.project import FORMAT_VERSION
+
+FORMAT_VERSION = 3
+"""Version 1: a bare JSON file. Version 2: a `.nnstudio` zip. Version 3: the zip keeps every
+run (runs.json, runs.safetensors; see docs/file-format.md)."""
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from nnstudio.core.errors import ParamError
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import LAYERS
 from nnstudio.core.optimizers import OPTIMIZERS
 from nnstudio.core.params import ParamSpec
@@ -100,9 +101,11 @@ def parse_value(project: Project, name: str, text: str) -> Any:
         value = lowered in ("true", "1", "yes", "on")
     elif spec.kind in ("int", "float"):
         try:
-            value = int(text) if spec.kind == "int" else float(text)
+            value = float(text)
         except ValueError:
             raise ParamError(f"{spec.label} must be a number, not {text!r}.") from None
+        if spec.kind == "int" and value.is_integer():
+            value = int(value)  # coerce says "whole number" for anything else
     return spec.coerce(value)
 
 
@@ -126,7 +129,7 @@ def _apply(project: Project, name: str, value: Any) -> Project:
             if node["type"] in kinds and node["type"] != value:
                 node["type"] = value
                 node["params"] = {}
-        graph = Graph.from_dict(data)
+        graph = graph_from_dict(data)
         return Project(graph, project.dataset, project.training, project.title, project.description)
     training = project.training
     if TRAINING_PARAMS.get(name) is not None:

@@ -32,7 +32,12 @@ from nnstudio.training import probes
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.early_stopping import EarlyStopping
 from nnstudio.training.loop import drive
-from nnstudio.training.snapshot import Boundary, Predictions, Snapshot, Status
+from nnstudio.training.snapshot import Boundary, Predictions, Snapshot, Status, divergence
+
+DIVERGED_ADVICE = (
+    "training stopped: lower the learning rate (or add gradient clipping) and train a new "
+    "run (New Run, Ctrl+R)."
+)
 
 
 @dataclass
@@ -43,6 +48,9 @@ class ProbeOptions:
     """Report every N steps; 0 reports by time instead (see `min_interval_s`)."""
     min_interval_s: float = 1 / 30
     """With time-based reporting, at most one snapshot per this many seconds."""
+    probe_share: float = 0.1
+    """With time-based reporting, snapshots are spaced so that making them takes at most
+    this share of the time (1 turns the budget off)."""
     grad_norms: bool = True
     weights_every: int = 10
     """Attach weight copies to every Nth snapshot (0: never)."""
@@ -227,7 +235,12 @@ class Trainer:
         """Train until done or stopped, yielding snapshots; ends with a final one."""
         opts = self.options
         for snaps in drive(
-            self, control, opts.snapshot_every_steps, opts.min_interval_s, opts.grad_norms
+            self,
+            control,
+            opts.snapshot_every_steps,
+            opts.min_interval_s,
+            opts.grad_norms,
+            share=opts.probe_share,
         ):
             if snaps and snaps[0] is not None:
                 yield snaps[0]
@@ -282,15 +295,9 @@ class Trainer:
             steps_per_second=(self.step_count - since_step) / max(now - since, 1e-9),
             total_steps=self.total_steps,
         )
-        bad = np.flatnonzero(~np.isfinite(losses))
-        if len(bad):
-            first = since_step + int(bad[0]) + 1
-            snap.status = "diverged"
-            snap.message = (
-                f"The loss became {losses[bad[0]]} at step {first} "
-                f"(epoch {(first - 1) // self.steps_per_epoch + 1}), so training stopped: "
-                "lower the learning rate (or add gradient clipping) and press Reset."
-            )
+        why = divergence(losses, since_step, self.steps_per_epoch, DIVERGED_ADVICE)
+        if why:
+            snap.status, snap.message = "diverged", why
             return snap
         limit = opts.eval_max_samples
         snap.train_loss, snap.train_accuracy = self.evaluate_tensors(

@@ -7,7 +7,6 @@ document. Training (added by nnstudio.ui.training) plugs in through `add_panel_d
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,11 +38,11 @@ from nnstudio.ui.mime import put_on_clipboard
 from nnstudio.ui.palette import Palette
 from nnstudio.ui.problems import ProblemsPanel
 from nnstudio.ui.settings_panel import SettingsPanel
+from nnstudio.ui.training.install import install as install_training
 
 APP_NAME = "NN Studio"
 STATE_VERSION = 1
 STATUS_TIMEOUT_MS = 10_000
-EXTENSION_MODULE = "nnstudio.ui.training.install"
 """If this module exists, its `install(window)` runs at the end of construction (training)."""
 Area = Qt.DockWidgetArea
 
@@ -367,13 +366,8 @@ class MainWindow(FileActions, QMainWindow):
         self.autosaver.failed.connect(self._autosave_failed)
 
     def _install_extensions(self) -> None:
-        try:
-            module = importlib.import_module(EXTENSION_MODULE)
-        except ModuleNotFoundError as exc:
-            if exc.name and EXTENSION_MODULE.startswith(exc.name):
-                return
-            raise
-        module.install(self)
+        """Live training: toolbar, Training tab and Runs (a module of its own)."""
+        install_training(self)
         from nnstudio.ui.ask import install as install_ask
 
         install_ask(self)

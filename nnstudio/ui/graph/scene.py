@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 
 from nnstudio.core import graph as g
 from nnstudio.core.errors import GraphError, NNStudioError
-from nnstudio.core.graph import Edge, Graph, GraphEvent
+from nnstudio.core.graph import Edge, GraphEvent
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import LAYERS, fmt_shape
 from nnstudio.core.layout import auto_layout
 from nnstudio.core.validation import Analysis, check_connection
@@ -237,7 +238,7 @@ class GraphScene(QGraphicsScene):
             return []
         try:
             data = json.loads(bytes(mime.data(MIME_SUBGRAPH).data()).decode("utf-8"))
-            source = Graph.from_dict(data)
+            source = graph_from_dict(data)
         except (ValueError, NNStudioError) as exc:
             self.status_message.emit(f"Cannot paste: {exc}")
             return []

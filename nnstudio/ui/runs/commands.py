@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtGui import QUndoCommand
 
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.run import Run, freeze
 from nnstudio.ui.commands import SetDatasetCommand, SetTrainingCommand
 from nnstudio.ui.document import Document
@@ -90,10 +91,10 @@ class ReplaceGraphCommand(QUndoCommand):
         self.new = graph.to_dict()
 
     def redo(self) -> None:
-        self.doc.graph.replace_with(Graph.from_dict(self.new))
+        self.doc.graph.replace_with(graph_from_dict(self.new))
 
     def undo(self) -> None:
-        self.doc.graph.replace_with(Graph.from_dict(self.old))
+        self.doc.graph.replace_with(graph_from_dict(self.old))
 
 
 def apply_run_settings(doc: Document, run: Run) -> bool:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,7 +37,9 @@ from nnstudio.ui.runs.commands import (
 from nnstudio.ui.runs.overlay import ACCURACY_SERIES, LOSS_SERIES, OverlayPlot
 from nnstudio.ui.runs.table_model import RunsTableModel
 
-REFRESH_S = 0.25
+REFRESH_S = 0.5
+WIDE_PX = 760
+"""From this width (and wider than tall) the table sits beside the plot, not above it."""
 """While training, the table and overlay refresh at most this often."""
 
 
@@ -128,14 +129,15 @@ class RunsPanel(QWidget):
         self.acc_choice.setObjectName("runs_accuracy_series")
         self.acc_choice.addItems(list(ACCURACY_SERIES))
         self.acc_choice.currentTextChanged.connect(self._series_changed)
-        self.group_box = QCheckBox("Group seeds (mean and range)", plot_box)
+        self.group_box = QCheckBox("Group seeds", plot_box)
         self.group_box.setObjectName("runs_group_seeds")
         self.group_box.setToolTip(
             "Runs that differ only in their seed are drawn as one mean curve with a band "
             "from the lowest to the highest"
         )
         self.group_box.toggled.connect(self.redraw)
-        self.log_box = QCheckBox("Log scale", plot_box)
+        self.log_box = QCheckBox("Log", plot_box)
+        self.log_box.setToolTip("Show the loss on a logarithmic axis")
         self.log_box.toggled.connect(self._log_toggled)
         for widget in (self.loss_choice, self.acc_choice, self.group_box, self.log_box):
             options.addWidget(widget)
@@ -151,11 +153,9 @@ class RunsPanel(QWidget):
         split.splitterMoved.connect(lambda *_a: setattr(self, "_user_sized", True))
         layout.addWidget(split, 1)
 
-        self.delete_action = QAction("Delete Run", self)
-        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.delete_action.triggered.connect(self.delete_selected)
-        self.table.addAction(self.delete_action)
+        # Delete in the table deletes runs, not the canvas selection the Edit menu's Delete
+        # would: the table claims the key before the window's shortcut sees it.
+        self.table.installEventFilter(self)
 
         self.model.rename_requested.connect(self._rename)
         self.model.checked_changed.connect(self.redraw)
@@ -165,14 +165,31 @@ class RunsPanel(QWidget):
     def resizeEvent(self, event) -> None:
         """Table beside the plot when the panel is wide, above it when it is tall."""
         super().resizeEvent(event)
-        wide = self.width() > 1.4 * self.height()
+        wide = self.width() > 1.4 * self.height() and self.width() >= WIDE_PX
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self.split.orientation() != orientation:
             self.split.setOrientation(orientation)
             self._user_sized = False
         if not self._user_sized:
             total = self.width() if wide else self.height()
-            self.split.setSizes([int(total * 0.45), int(total * 0.55)])
+            self.split.setSizes([int(total * 0.38), int(total * 0.62)])
+
+    def eventFilter(self, watched, event) -> bool:
+        if (
+            watched is self.table
+            and event.type()
+            in (
+                QEvent.Type.ShortcutOverride,
+                QEvent.Type.KeyPress,
+            )
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and (self.table.state() != QAbstractItemView.State.EditingState)
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.delete_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     # -- reading ---------------------------------------------------------------------------
     def selected_runs(self) -> list[Run]:
