@@ -29,7 +29,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return list_runs(args)
 
 
-COMMANDS = ("train", "runs", "export")
+COMMANDS = ("train", "runs", "export", "predict")
 """Subcommand names; any other first argument is a project file for the app."""
 
 
@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     from nnstudio.cli_export import add_export_command
 
     add_export_command(sub)
+
+    from nnstudio.cli_predict import add_parser as add_predict
+
+    add_predict(sub)
     return parser
 
 

@@ -374,6 +374,9 @@ class MainWindow(FileActions, QMainWindow):
     def _install_extensions(self) -> None:
         """Live training: toolbar, Training tab and Runs (a module of its own)."""
         install_training(self)
+        from nnstudio.ui.ask import install as install_ask
+
+        install_ask(self)
 
     # -- public hooks for training ----------------------------------------------------------
     def add_panel_dock(

@@ -58,7 +58,9 @@ def _check_position(p: dict[str, Any]) -> None:
 def parity(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Bits 0/1; the label is 1 when the count of ones is odd."""
     bits = rng.integers(0, 2, size=(p["n_samples"], p["length"]))
-    return RawData(bits, bits.sum(axis=1) % 2, ["tokens"], class_names=("even", "odd"))
+    return RawData(
+        bits, bits.sum(axis=1) % 2, ["tokens"], class_names=("even", "odd"), token_count=2
+    )
 
 
 def copy_token(p: dict[str, Any], rng: np.random.Generator) -> RawData:
@@ -66,7 +68,9 @@ def copy_token(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     _check_position(p)
     tokens = rng.integers(0, p["vocab"], size=(p["n_samples"], p["length"]))
     names = tuple(str(t) for t in range(p["vocab"]))
-    return RawData(tokens, tokens[:, p["position"]], ["tokens"], class_names=names)
+    return RawData(
+        tokens, tokens[:, p["position"]], ["tokens"], class_names=names, token_count=p["vocab"]
+    )
 
 
 def _unsort(rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -93,7 +97,10 @@ def sorting(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     # A shuffle or swap can leave a row sorted (all tokens equal, say): label what it is.
     labels = np.all(tokens[:, :-1] <= tokens[:, 1:], axis=1).astype(np.int64)
     order = rng.permutation(n)
-    return RawData(tokens[order], labels[order], ["tokens"], class_names=("unsorted", "sorted"))
+    return RawData(
+        tokens[order], labels[order], ["tokens"], class_names=("unsorted", "sorted"),
+        token_count=v,
+    )  # fmt: skip
 
 
 def _check_distinct(p: dict[str, Any]) -> None:

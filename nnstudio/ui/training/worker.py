@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.training.control import TrainingControl
+from nnstudio.training.data_swap import DataInbox, take_new_data
 from nnstudio.ui.training.mailbox import SnapshotMailbox
 
 
@@ -88,6 +89,8 @@ class TrainingWorker(QObject):
         """When set, score the first run's weights on this split instead of training."""
         self.mailbox = SnapshotMailbox()
         self.session: Any = None
+        self.data_inbox = DataInbox()
+        """New training data (2D points edited by hand) for the running session."""
 
     def _put(self, reports: dict[str, Any]) -> None:
         if self.mailbox.put(reports):
@@ -128,7 +131,7 @@ class TrainingWorker(QObject):
                 )
             )
             for _reports in session.run(sink=self._put):
-                pass
+                take_new_data(session, self.data_inbox)
             states = dict(session.final_states)
         except Exception as exc:
             traceback.print_exc()
