@@ -13,7 +13,6 @@ import errno
 import os
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,6 @@ from nnstudio.core.project import (
     FORMAT_VERSION,
     MAX_JSON_BYTES,
     Project,
-    atomic_write_bytes,
     project_from_dict,
     project_to_dict,
 )
@@ -42,6 +40,15 @@ from nnstudio.core.project_zip import (
     parse_safetensors_header,
     read_json_member,
     safetensors_header_length,
+)
+from nnstudio.core.safe_read import is_regular_file, open_regular, read_bytes, why_os_error
+from nnstudio.core.safe_write import (
+    atomic_write,
+    clean_stale_temps,
+    make_temp,
+    refuse_read_only,
+    release_temp,
+    save_target,
 )
 from nnstudio.core.validation import MAX_PARAMETERS, analyze
 
@@ -198,14 +205,12 @@ def load_project(path: str | os.PathLike[str]) -> LoadedProject:
     Every message starts with the file's name, so it can be shown to the user as it is.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
+    with open_regular(path, ProjectFileError) as handle:  # a FIFO or device is refused
+        try:
+            size = os.fstat(handle.fileno()).st_size
             head = handle.read(4)
-    except IsADirectoryError:
-        raise ProjectFileError(f"{path.name} is a folder, not a project file.") from None
-    except OSError as exc:
-        raise ProjectFileError(f"{path.name} cannot be opened: {exc.strerror or exc}.") from None
+        except OSError as exc:
+            raise ProjectFileError(f"{path.name} cannot be opened: {why_os_error(exc)}.") from None
     if size == 0:
         raise ProjectFileError(f"{path.name} is empty, so there is no project in it.")
     if size > MAX_ARCHIVE_BYTES:
@@ -229,10 +234,7 @@ def load_project(path: str | os.PathLike[str]) -> LoadedProject:
 def _import_json(path: Path, size: int) -> LoadedProject:
     if size > MAX_JSON_BYTES:
         raise ProjectFileError(f"{path.name} is {size:,} bytes, too large for a project.")
-    try:
-        data = parse_json(path.read_bytes(), path.name)
-    except OSError as exc:
-        raise ProjectFileError(f"{path.name} cannot be read: {exc.strerror or exc}.") from None
+    data = parse_json(read_bytes(path, MAX_JSON_BYTES, ProjectFileError), path.name)
     version = document_version(data)
     project = read_project_document(data)
     return LoadedProject(project, None, None, path, version, imported=True)
@@ -317,6 +319,7 @@ def save_project(
     project: Project,
     weights: dict[str, torch.Tensor] | None = None,
     history: History | None = None,
+    replace_read_only: bool = False,
 ) -> Path:
     """Write a .nnstudio file atomically, keeping the previous one as `.bak`; returns the path.
 
@@ -326,25 +329,33 @@ def save_project(
     """
     path = Path(path)
     payload = archive_bytes(project, weights, history)
-    write_file_safely(path, payload, keep_backup=True)
+    write_file_safely(path, payload, keep_backup=True, replace_read_only=replace_read_only)
     return path
 
 
 def write_file_safely(
-    path: Path, payload: bytes, keep_backup: bool = True, private: bool = False
+    path: Path,
+    payload: bytes,
+    keep_backup: bool = True,
+    private: bool = False,
+    replace_read_only: bool = False,
 ) -> None:
     """Atomic replace of `path` with `payload`, the old file kept as `.bak` when asked.
 
-    The temp file is created owner-only; unless `private`, the result gets the replaced file's
-    permissions (or the usual ones for a new file), as if it had been written in place.
+    A symlink is saved through, to its target (see safe_write); a read-only file raises
+    ReadOnlyFileError unless `replace_read_only`. The temp file is created owner-only; unless
+    `private`, the result gets the replaced file's permissions (or the usual ones for a new
+    file), as if it had been written in place.
     """
     try:
+        path = save_target(path)
+        if not private:
+            refuse_read_only(path, replace_read_only)
+        clean_stale_temps(path.parent)
         mode = None if private else _mode_for(path)
-        if keep_backup and path.is_file():
+        if keep_backup and is_regular_file(path):
             _keep_backup(path)
-        atomic_write_bytes(path, payload)
-        if mode is not None:
-            os.chmod(path, mode)
+        atomic_write(path, payload, mode)
         _sync_folder(path.parent)
     except OSError as exc:
         raise ProjectFileError(
@@ -376,7 +387,7 @@ def _umask() -> int:
 def _keep_backup(path: Path) -> None:
     """Make `name.bak` a copy of the current file (a hard link when possible), atomically."""
     target = backup_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = make_temp(target)
     os.close(fd)
     try:
         os.unlink(tmp)
@@ -388,6 +399,8 @@ def _keep_backup(path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        release_temp(tmp)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nnstudio.core.datasets.file_cache import FileCache
 from nnstudio.core.errors import DatasetError
+from nnstudio.core.safe_read import exists, read_bytes, regular_stat
 
 MAX_CSV_BYTES = 64 * 1024 * 1024
 MAX_COLUMNS = 2000
@@ -165,20 +166,18 @@ def read_csv_table(
     path = Path(path).expanduser()
     if not str(path).strip() or str(path) == ".":
         raise DatasetError("Choose a CSV file: press Import CSV… or type its path.")
-    try:
-        stat = path.stat()
-        if not path.is_file():
-            raise DatasetError(f"{path} is not a file: choose a CSV file.")
-        if stat.st_size > MAX_CSV_BYTES:
-            raise DatasetError(f"{path.name} is {stat.st_size / 2**20:.0f} MB; CSV files of up "
-                               f"to {MAX_CSV_BYTES // 2**20} MB can be imported.")  # fmt: skip
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, delimiter, header)
-        cached = _cache.get(key)
-        if cached is not None:
-            return cached
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DatasetError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    if not exists(path):
+        raise DatasetError(f"The CSV file {path} is not there: locate it (Locate… in "
+                           "Problems, or Import CSV…).")  # fmt: skip
+    stat = regular_stat(path, DatasetError)  # a FIFO or device would block or never end
+    if stat.st_size > MAX_CSV_BYTES:
+        raise DatasetError(f"{path.name} is {stat.st_size / 2**20:.0f} MB; CSV files of up "
+                           f"to {MAX_CSV_BYTES // 2**20} MB can be imported.")  # fmt: skip
+    key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size, delimiter, header)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    raw = read_bytes(path, MAX_CSV_BYTES, DatasetError)
     table = parse_csv(_decode(raw), delimiter, header)
     _cache.put(key, table)
     return table
