@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.errors import NNStudioError, ProjectFileError
 from nnstudio.core.history import History
+from nnstudio.core.layers import ShapeContext
 from nnstudio.core.migrations import document_version
 from nnstudio.core.project import (
     FORMAT_VERSION,
@@ -98,7 +99,7 @@ def check_network_size(project: Project) -> int:
     It counts what the compiler counts (see compile.compile_analyzed), from the declared
     parameter-count rules, so an absurd network is refused before anything is allocated.
     """
-    analysis = analyze(project.graph, project.shape_context())
+    analysis = analyze(project.graph, context_or_problem(project))
     total = analysis.total_params
     if total > MAX_PARAMETERS:
         raise ProjectFileError(
@@ -106,6 +107,20 @@ def check_network_size(project: Project) -> int:
             f"{MAX_PARAMETERS:,} NN Studio allows, so it was not opened."
         )
     return total
+
+
+def context_or_problem(project: Project) -> ShapeContext:
+    """The project's shape context; when its data cannot be found or read, one that carries
+    the problem, so the project still opens and the Input node shows what to fix."""
+    try:
+        return project.shape_context()
+    except NNStudioError as exc:
+        return ShapeContext(None, data_problem=str(exc))
+
+
+def data_problem(project: Project) -> str | None:
+    """Why the project's data cannot be described now (a moved CSV file ...), or None."""
+    return context_or_problem(project).data_problem
 
 
 def expected_weights(project: Project) -> WeightLayout:
@@ -177,7 +192,11 @@ def check_weights(project: Project, weights: dict[str, torch.Tensor]) -> None:
     """Raise ProjectFileError unless `weights` is exactly a state dict of the project's network.
 
     The editor can call this after a graph edit to learn whether trained weights still fit.
+    While the data cannot be found the network's shapes are unknown, so the weights are kept
+    unchecked; they are checked again once the data is there.
     """
+    if data_problem(project) is not None:
+        return
     compare_layout(expected_weights(project), layout_of_tensors(weights))
 
 
@@ -255,6 +274,9 @@ def _load_archive(path: Path) -> LoadedProject:
             f"{path.name} also holds {name!r}, which this version of NN Studio ignores."
             for name in archive.ignored
         ]
+        problem = data_problem(project)
+        if problem:
+            notes.append(f"Its data cannot be read: {problem}")
     return LoadedProject(project, weights, history, path, version, notes=notes)
 
 
@@ -265,8 +287,9 @@ def _read_weights(archive: ProjectArchive, project: Project) -> dict[str, torch.
     length = safetensors_header_length(archive.read(WEIGHTS_MEMBER, prefix=8), size, what)
     header = archive.read(WEIGHTS_MEMBER, prefix=8 + length)[8:]
     entries = parse_safetensors_header(header, size - 8 - length, what)
-    expected = expected_weights(project)
-    compare_layout(expected, _layout_of(entries))
+    expected = None if data_problem(project) else expected_weights(project)
+    if expected is not None:
+        compare_layout(expected, _layout_of(entries))
     payload = archive.read(WEIGHTS_MEMBER, limit=size)
 
     from safetensors import SafetensorError
@@ -276,7 +299,8 @@ def _read_weights(archive: ProjectArchive, project: Project) -> dict[str, torch.
         tensors = load_safetensors(payload)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ProjectFileError(f"{what} cannot be read: {exc}") from None
-    compare_layout(expected, layout_of_tensors(tensors))  # what was read is what was checked
+    if expected is not None:  # what was read is what was checked
+        compare_layout(expected, layout_of_tensors(tensors))
     return tensors
 
 

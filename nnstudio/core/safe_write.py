@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 import threading
 import time
@@ -57,10 +58,13 @@ def refuse_read_only(path: Path, replace_read_only: bool) -> None:
     if replace_read_only:
         return
     try:
-        exists = path.exists()
+        info = path.stat()
     except (OSError, ValueError):
         return
-    if exists and path.is_file() and not os.access(path, os.W_OK):
+    if not stat.S_ISREG(info.st_mode):
+        return
+    # No write bit for anyone counts too: root may write anything, but the user said no.
+    if not os.access(path, os.W_OK) or not info.st_mode & 0o222:
         raise ReadOnlyFileError(path)
 
 
