@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.errors import NNStudioError, ProjectFileError
 from nnstudio.core.history import History
+from nnstudio.core.history_guard import check_history_bytes
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.migrations import document_version
 from nnstudio.core.project import (
@@ -268,7 +269,9 @@ def _load_archive(path: Path) -> LoadedProject:
         project = read_project_document(data)
         history = None
         if archive.has(HISTORY_MEMBER):
-            history = History.from_dict(read_json_member(archive, HISTORY_MEMBER))
+            raw = archive.read(HISTORY_MEMBER)
+            check_history_bytes(raw)  # before the parser builds millions of floats
+            history = History.from_dict(parse_json(raw, f"Its {HISTORY_MEMBER}"))
         weights = _read_weights(archive, project) if archive.has(WEIGHTS_MEMBER) else None
         notes = [
             f"{path.name} also holds {name!r}, which this version of NN Studio ignores."
