@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.errors import NNStudioError, ProjectFileError
+from nnstudio.core.finite import check_finite
 from nnstudio.core.history import History
 from nnstudio.core.history_guard import check_history_bytes
 from nnstudio.core.layers import ShapeContext
@@ -322,6 +323,7 @@ def archive_bytes(
     weights: dict[str, torch.Tensor] | None = None,
     history: History | None = None,
     extra: dict[str, bytes] | None = None,
+    allow_non_finite: bool = False,
 ) -> bytes:
     """The whole .nnstudio file in memory; weights are checked against the network first."""
     try:
@@ -333,6 +335,7 @@ def archive_bytes(
 
         cpu = {key: t.detach().to("cpu").contiguous() for key, t in weights.items()}
         check_weights(project, cpu)
+        check_finite(cpu, allow_non_finite)  # a diverged run's NaN weights need a yes first
         members.append((WEIGHTS_MEMBER, save_safetensors(cpu), False))
     if history is not None:
         members.append((HISTORY_MEMBER, json_bytes(history.to_dict()), True))
@@ -347,6 +350,7 @@ def save_project(
     weights: dict[str, torch.Tensor] | None = None,
     history: History | None = None,
     replace_read_only: bool = False,
+    allow_non_finite: bool = False,
 ) -> Path:
     """Write a .nnstudio file atomically, keeping the previous one as `.bak`; returns the path.
 
@@ -355,7 +359,7 @@ def save_project(
     is unchanged and ProjectFileError says why.
     """
     path = Path(path)
-    payload = archive_bytes(project, weights, history)
+    payload = archive_bytes(project, weights, history, allow_non_finite=allow_non_finite)
     write_file_safely(path, payload, keep_backup=True, replace_read_only=replace_read_only)
     return path
 

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.core import recovery
 from nnstudio.core.errors import ProjectFileError
+from nnstudio.core.finite import NonFiniteWeightsError
 from nnstudio.core.project import Project
 from nnstudio.core.project_files import PROJECT_SUFFIX
+from nnstudio.core.safe_write import ReadOnlyFileError
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui import project_io, settings_store
 
@@ -121,19 +123,45 @@ class FileActions:
                 return False
         return self._write(Path(path))
 
+    def ask_save_anyway(self, title: str, message: str) -> bool:
+        """A yes/no question before a save that needs the user's word (tests replace it)."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(self, title, message, buttons.Yes | buttons.No, buttons.No)
+        return answer == buttons.Yes
+
     def _write(self, path: Path) -> bool:
-        try:
-            extras = self.save_extras() if self.save_extras is not None else {}
-            written = project_io.write_project(path, self.document.project, **extras)
-        except ProjectFileError as exc:
-            self.show_error("Cannot save project", f"{exc}\n\n{UNSAVED_NOTE}")
-            return False
-        except OSError as exc:  # the core turns these into ProjectFileError; just in case
-            why = exc.strerror or str(exc)
-            self.show_error(
-                "Cannot save project", f"{path.name} could not be saved: {why}.\n\n{UNSAVED_NOTE}"
-            )
-            return False
+        allowed: dict[str, bool] = {}
+        while True:
+            try:
+                extras = self.save_extras() if self.save_extras is not None else {}
+                written = project_io.write_project(path, self.document.project, **extras, **allowed)
+                break
+            except ReadOnlyFileError as exc:
+                if not self.ask_save_anyway(
+                    "Replace read-only file?",
+                    f"{exc.path.name} is read-only. Replace it with this project anyway?",
+                ):
+                    self.show_status(f"Not saved: {exc.path.name} is read-only.")
+                    return False
+                allowed["replace_read_only"] = True
+            except NonFiniteWeightsError as exc:
+                if not self.ask_save_anyway(
+                    "Save diverged weights?",
+                    f"{exc}\n\nSave them anyway? (No keeps the file as it is.)",
+                ):
+                    self.show_status("Not saved: the weights are not finite numbers.")
+                    return False
+                allowed["allow_non_finite"] = True
+            except ProjectFileError as exc:
+                self.show_error("Cannot save project", f"{exc}\n\n{UNSAVED_NOTE}")
+                return False
+            except OSError as exc:  # the core turns these into ProjectFileError; just in case
+                why = exc.strerror or str(exc)
+                self.show_error(
+                    "Cannot save project",
+                    f"{path.name} could not be saved: {why}.\n\n{UNSAVED_NOTE}",
+                )
+                return False
         self.document.mark_saved(written)
         settings_store.add_recent_file(str(written))
         self.show_status(f"Saved {written.name}.")

@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
+from nnstudio.core.finite import all_finite
 from nnstudio.core.project import Project, project_from_dict, project_to_dict
 from nnstudio.training.control import TrainingControl
 from nnstudio.ui.threads import register_qthread
@@ -181,6 +182,8 @@ class TrainingController(QObject):
     @Slot(object, object)
     def _on_done(self, final: Any, state: Any) -> None:
         self._deliver()
+        if state is not None and not all_finite(state):
+            state = None  # diverged: keep the last finite weights, never the NaN ones
         if state is not None:
             self.trained_state = state
         if state is not None and self.last_snapshot is not None:
