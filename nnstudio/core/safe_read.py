@@ -64,8 +64,6 @@ def why_os_error(exc: BaseException) -> str:
             return "its name or path is too long for the system"
         if code == errno.ELOOP:
             return "it is a loop of symbolic links, or the path is too deep"
-        if code == errno.ENOENT:
-            return "it is not there"
         if code in (errno.EACCES, errno.EPERM):
             return "you do not have permission to read it"
         return exc.strerror or str(exc)

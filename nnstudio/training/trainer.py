@@ -30,6 +30,7 @@ from nnstudio.core.settings import TrainingSettings
 from nnstudio.training import probes
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.early_stopping import EarlyStopping
+from nnstudio.training.memory_check import check_training_memory
 from nnstudio.training.snapshot import Snapshot, Status
 
 
@@ -78,6 +79,7 @@ class Trainer:
         self.options = options or ProbeOptions()
         self.dataset = dataset
         self.device = resolve_device(settings["device"])
+        check_training_memory(graph, context_for(dataset), settings, dataset, self.device)
         self.model: GraphModule = compile_graph(
             graph,
             context_for(dataset),
