@@ -4,7 +4,8 @@
     python bench/csv_read.py --mb 20    # a smaller file
 
 Each file is generated once into a temp folder; every reader runs in its own process so its
-peak memory (ru_maxrss) is its own. The old reader is main's `csv_table.py` before issue 17
+peak memory (ru_maxrss) is its own. Timed: reading plus judging every column (numbers or
+categories, and the first bad cell), which is what import and shape inference need. The old reader is main's `csv_table.py` before issue 17
 when it is found at `git show 23efc21:...`; otherwise only the new reader runs. The target
 is at least 5 MB/s and memory a small multiple of the file, where the old reader needed
 about 1 GB for 60 MB.
@@ -30,6 +31,7 @@ sys.path.insert(0, {root!r})
 {setup}
 start = time.perf_counter()
 table = read(sys.argv[1])
+kinds = [table.column(i) for i in range(len(table.columns))]  # what import needs next
 took = time.perf_counter() - start
 print(took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
