@@ -427,6 +427,9 @@ def _keep_backup(path: Path) -> None:
         except OSError:
             shutil.copyfile(path, tmp)
         os.replace(tmp, target)
+        # rename() does nothing when both names are links to one file (the .bak already is
+        # the current file, after a failed save): then the temp name is still there.
+        Path(tmp).unlink(missing_ok=True)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -456,6 +459,10 @@ def _why(exc: OSError, path: Path) -> str:
         return f"you do not have permission to write in {path.parent}"
     if code == errno.ENOSPC:
         return "the disk is full"
+    if code == errno.EFBIG:
+        return "the file would be larger than this system lets a file grow (a file-size limit)"
+    if code == errno.EDQUOT:
+        return "your disk quota is used up"
     if code == errno.EROFS:
         return "the disk is read-only"
     if code == errno.ENOENT:

@@ -411,3 +411,24 @@ def test_errors_name_the_problem(tmp_path) -> None:
         load_project(hw.long_name(tmp_path))
     data = json.loads(json.dumps({"x": 1}))
     assert data == {"x": 1}
+
+
+def test_a_failed_save_then_a_save_leaves_no_backup_temp(tmp_path, monkeypatch) -> None:
+    """After a failed save the .bak is a hard link to the file; the next backup must not leave
+    its temp name behind (rename between two links to one file does nothing)."""
+    import errno as errno_module
+
+    path = tmp_path / "p.nnstudio"
+    project = TEMPLATES.get("xor_mlp").build()
+    save_project(path, project)
+    save_project(path, project)  # now p.nnstudio.bak exists
+
+    def full(_fd: int) -> None:
+        raise OSError(errno_module.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "fsync", full)
+        with pytest.raises(ProjectFileError, match="disk is full"):
+            save_project(path, project)
+    save_project(path, project)
+    assert not list(tmp_path.glob(".*.tmp"))
