@@ -23,7 +23,12 @@ from typing import Any
 from nnstudio.core.errors import ProjectFileError
 from nnstudio.core.project import MAX_JSON_BYTES
 from nnstudio.core.safe_read import open_regular
-from nnstudio.core.text_guard import shown, unencodable_text
+from nnstudio.core.text_guard import (
+    LONE_SURROGATE_ESCAPE,
+    scrubbed,
+    shown,
+    unencodable_text,
+)
 from nnstudio.core.validation import MAX_PARAMETERS
 from nnstudio.core.zip_guard import directory_problem
 
@@ -367,4 +372,7 @@ def build_archive(members: list[tuple[str, bytes, bool]]) -> bytes:
 
 def json_bytes(data: Any) -> bytes:
     """Canonical JSON text of a document: indented, key order kept, always valid JSON."""
-    return (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("utf-8")
+    text = json.dumps(data, indent=2, allow_nan=False)
+    if LONE_SURROGATE_ESCAPE.search(text):  # text the loader would refuse: replace it
+        text = json.dumps(scrubbed(data), indent=2, allow_nan=False)
+    return (text + "\n").encode("utf-8")

@@ -7,6 +7,7 @@ refused where a document is read, before it can become the user's work.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_ITEMS = 2_000_000
@@ -45,3 +46,23 @@ def shown(text: str, limit: int = 40) -> str:
     """The text with unencodable characters as escapes, short enough for a message."""
     safe = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return repr(safe if len(safe) <= limit else safe[:limit] + "…")
+
+
+LONE_SURROGATE_ESCAPE = re.compile(
+    r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
+)
+"""A `\\udXXX` escape in json.dumps output that is not half of a surrogate pair."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrubbed(data: Any) -> Any:
+    """A copy of JSON-like `data` with characters UTF-8 cannot encode replaced by U+FFFD."""
+    if isinstance(data, str):
+        return _SURROGATE.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {scrubbed(key): scrubbed(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [scrubbed(item) for item in data]
+    return data

@@ -7,6 +7,7 @@ are never touched.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -26,14 +27,26 @@ def app_settings() -> QSettings:
     """The preferences; a settings file that is not a plain file of sane size (a FIFO would
     block, a device never ends) is replaced by a throwaway one for this session."""
     folder = os.environ.get(SETTINGS_DIR_ENV)
-    if folder:
-        path = Path(folder) / "nnstudio.ini"
-        settings = QSettings(str(path), QSettings.Format.IniFormat)
-    else:
-        settings = QSettings(ORGANIZATION, APPLICATION)
-    if settings_file_problem(settings.fileName()) is None:
-        return settings
-    return QSettings(str(_fallback_file()), QSettings.Format.IniFormat)
+    path = Path(folder) / "nnstudio.ini" if folder else None
+    # Checked before QSettings exists: its constructor already opens and reads the files.
+    if any(settings_file_problem(str(p)) for p in ([path] if path else _native_files())):
+        return QSettings(str(_fallback_file()), QSettings.Format.IniFormat)
+    if path is not None:
+        return QSettings(str(path), QSettings.Format.IniFormat)
+    return QSettings(ORGANIZATION, APPLICATION)
+
+
+def _native_files() -> list[Path]:
+    """The files Qt's native settings read on Linux and other Unix (user and system, this
+    app's and the organization's); elsewhere the registry or CFPreferences, not files."""
+    if os.name != "posix" or sys.platform == "darwin":
+        return []
+    user = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    system = [Path(p) for p in (os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(":") if p]
+    files = []
+    for base in [user, *system]:
+        files += [base / ORGANIZATION / f"{APPLICATION}.conf", base / f"{ORGANIZATION}.conf"]
+    return files
 
 
 def settings_file_problem(path: str) -> str | None:
