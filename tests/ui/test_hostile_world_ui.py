@@ -157,7 +157,9 @@ def test_a_failing_autosave_stays_visible_and_later_ones_still_run(
     window.add_layer_at_centre("relu")
     qtbot.waitUntil(lambda: window.autosave_label.isVisible(), timeout=10_000)
     assert "Autosave failed" in window.status_text()
-    qtbot.waitUntil(lambda: len(calls) >= 3 and not window.autosave_label.isVisible(), 10_000)
+    qtbot.waitUntil(
+        lambda: len(calls) >= 3 and not window.autosave_label.isVisible(), timeout=10_000
+    )
     window.autosaver.shutdown()
 
 
