@@ -1,14 +1,14 @@
 """How fast and in how much memory a large CSV file is read, against the old whole-file reader.
 
-    python bench/csv_read.py            # a 60 MB numeric file and a 2,000-column file
+    python bench/csv_read.py            # a 54 MB numeric file and a 2,000-column file
     python bench/csv_read.py --mb 20    # a smaller file
 
 Each file is generated once into a temp folder; every reader runs in its own process so its
 peak memory (ru_maxrss) is its own. Timed: reading plus judging every column (numbers or
-categories, and the first bad cell), which is what import and shape inference need. The old reader is main's `csv_table.py` before issue 17
-when it is found at `git show 23efc21:...`; otherwise only the new reader runs. The target
-is at least 5 MB/s and memory a small multiple of the file, where the old reader needed
-about 1 GB for 60 MB.
+categories, and the first bad cell), which is what import and shape inference need. The
+old reader is `csv_table.py` at the commit before issue 17 (`git show`); without git only
+the new reader runs. The target is at least 5 MB/s, and memory a small multiple of the file
+where the old reader needed about 1 GB for 54 MB.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ NEW = "from nnstudio.core.datasets.csv_table import read_csv_table as read"
 OLD = """
 import importlib.util, types
 spec = importlib.util.spec_from_file_location("old_csv", {path!r})
-module = importlib.util.module_from_spec(spec); sys.modules["old_csv"] = module; spec.loader.exec_module(module)
+module = importlib.util.module_from_spec(spec)
+sys.modules["old_csv"] = module
+spec.loader.exec_module(module)
 read = module.read_csv_table
 """
 

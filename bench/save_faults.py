@@ -46,15 +46,17 @@ project.graph = mlp([3000, 3000], "relu")
 from nnstudio.core.compile import compile_graph
 model = compile_graph(project.graph, project.shape_context(), seed=0)
 weights = {{k: v.detach().clone() for k, v in model.state_dict().items()}}
+from nnstudio.core.run_io import single_run_book
+book = single_run_book(project, weights, None)
 mode, path = sys.argv[1], sys.argv[2]
 k = 0
 while True:
     k += 1
     project.title = f"version {{k}}"
     if mode == "save":
-        save_project(path, project, weights)
+        save_project(path, project, book)
     else:
-        recovery.write_recovery(project, weights, source_path=path)
+        recovery.write_recovery(project, book, source_path=path)
     print(k, flush=True)
 """
 
@@ -117,8 +119,9 @@ def kill_trials(count: int, mode: str) -> dict[str, int]:
     if mode == "save":
         project, weights = big_project()
         from nnstudio.core.project_files import save_project
+        from nnstudio.core.run_io import single_run_book
 
-        save_project(path, project, weights)
+        save_project(path, project, single_run_book(project, weights, None))
         counts["temps_after"] = len(temps(folder))
     else:
         os.environ[recovery.ENV_VAR] = str(recovery_folder)
@@ -198,7 +201,9 @@ def tmpfs_trial() -> str:
         before = digest(path)
         project, weights = big_project()
         try:
-            save_project(path, project, weights)
+            from nnstudio.core.run_io import single_run_book
+
+            save_project(path, project, single_run_book(project, weights, None))
             return "tmpfs: saved?! (unexpected)"
         except ProjectFileError as exc:
             ok = digest(path) == before and not temps(mount)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import sys
-import time
 from collections.abc import Sequence
 
 from nnstudio import __version__
@@ -17,67 +16,21 @@ def _fmt_acc(value: float | None) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a project headless and print progress, then train/val/test scores."""
-    from nnstudio.core.datasets import load_dataset
-    from nnstudio.core.history import History
-    from nnstudio.core.project_files import load_project, nnstudio_path_for, save_project
-    from nnstudio.training import ProbeOptions, Trainer
+    """Train a project headless (or its variants) and print progress, then the scores."""
+    from nnstudio.cli_runs import train_project
 
-    loaded = load_project(args.project)
-    project = loaded.project
-    settings = project.training
-    changes = {}
-    if args.epochs is not None:
-        changes["epochs"] = args.epochs
-    if args.device is not None:
-        changes["device"] = args.device
-    if changes:
-        settings = settings.replace(**changes)
-    dataset = load_dataset(project.dataset)
-    options = ProbeOptions(
-        min_interval_s=args.report_every, weights_every=0, boundary_every=0, predictions_every=0
-    )
-    resume = loaded.weights is not None and not args.fresh
-    trainer = Trainer(project.graph, dataset, settings, options, loaded.weights if resume else None)
-    history = loaded.history if resume and loaded.history is not None else History()
-    history.begin_run()
-    start = "continuing from its saved weights" if resume else "from fresh weights"
-    print(
-        f"Training {args.project} on {trainer.device} ({start}): {dataset.name}, "
-        f"{trainer.n_train} training samples, {settings['epochs']} epochs, "
-        f"{trainer.total_steps} steps."
-    )
-    started = time.perf_counter()
-    last = None
-    for snap in trainer.run():
-        last = snap
-        history.append_snapshot(snap)
-        print(
-            f"epoch {snap.epoch:>5}  step {snap.step:>7}  train loss {snap.train_loss:.4f}  "
-            f"val loss {snap.val_loss:.4f}  val acc {_fmt_acc(snap.val_accuracy)}",
-            flush=True,
-        )
-        if snap.status == "diverged":
-            print(snap.message, file=sys.stderr)
-            if args.save:
-                print("Nothing was saved: the weights are no longer numbers.", file=sys.stderr)
-            return 3
-    elapsed = time.perf_counter() - started
-    print(f"Done in {elapsed:.1f} s ({last.step if last else 0} steps).")
-    for split in ("train", "val", "test"):
-        loss, acc = trainer.evaluate(split)
-        print(f"{split:>5}: loss {loss:.4f}  accuracy {_fmt_acc(acc)}")
-    if args.save:
-        target = nnstudio_path_for(loaded.path)
-        save_project(target, project, trainer.model.state_dict(), history)
-        if target != loaded.path:
-            print(
-                f"Saved the project with its weights and history to {target} ({loaded.path} "
-                "is unchanged: plain JSON projects cannot hold weights)."
-            )
-        else:
-            print(f"Saved the weights and history into {target}.")
-    return 0
+    return train_project(args)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """List the runs kept in a project file."""
+    from nnstudio.cli_runs import list_runs
+
+    return list_runs(args)
+
+
+COMMANDS = ("train", "runs")
+"""Subcommand names; any other first argument is a project file for the app."""
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -113,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="start from new random weights even if the project holds trained ones",
     )
     train.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="SETTING=V1,V2",
+        help="train variants side by side, e.g. --vary learning_rate=0.001,0.01,0.1; "
+        "repeat to cross several settings (activation=relu,tanh swaps every activation)",
+    )
+    train.add_argument(
         "--report-every",
         type=float,
         default=1.0,
@@ -120,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between progress lines (default 1)",
     )
     train.set_defaults(func=cmd_train)
+    runs = sub.add_parser("runs", help="list the training runs kept in a project file")
+    runs.add_argument("project", help="a .nnstudio project file")
+    runs.set_defaults(func=cmd_runs)
     return parser
 
 
@@ -131,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return self_test(argv[1:])
     parser = build_parser()
-    if not argv or (argv[0] != "train" and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         # `nnstudio` and `nnstudio FILE` open the app.
         return cmd_gui(argparse.Namespace(project=argv[0] if argv else None))
     args = parser.parse_args(argv)

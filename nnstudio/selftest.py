@@ -10,7 +10,6 @@ runs it from the source tree.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import platform
 import sys
@@ -18,42 +17,9 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-EXAMPLE = "examples/spiral.json"
-CORE_EPOCHS = 4
-LIVE_EPOCHS = 2
-LIVE_TIMEOUT_S = 120.0
-MIN_CHANGED_PIXELS = 0.002
-"""A rendered panel must differ from an untouched one in at least this share of its pixels."""
-PANEL_SIZE = (640, 420)
-
-
-class CheckFailed(Exception):
-    """A self-test check did not hold; the message says which and why."""
-
-
-def check(condition: object, message: str) -> None:
-    if not condition:
-        raise CheckFailed(message)
-
-
-@dataclass
-class State:
-    """What one step hands to the next."""
-
-    workdir: Path
-    output: Path | None
-    project: Any = None
-    snapshots: list[Any] = field(default_factory=list)
-    weights: dict[str, Any] | None = None
-    history: Any = None
-    reopened: Any = None
-    app: Any = None
-    dashboard: Any = None
-    host: Any = None
+from nnstudio.selftest_checks import CORE_EPOCHS, EXAMPLE, CheckFailed, State, check
 
 
 def headless_environment(workdir: Path) -> None:
@@ -67,9 +33,20 @@ def headless_environment(workdir: Path) -> None:
 
 
 # -- steps --------------------------------------------------------------------------------
+def qt_version() -> str:
+    """PySide6's version, read from its package record (importing it here would drag Qt in)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in ("PySide6-Essentials", "PySide6"):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return "not found"
+
+
 def step_environment(state: State) -> str:
     import numpy
-    import PySide6
     import torch
 
     from nnstudio import __version__
@@ -78,7 +55,7 @@ def step_environment(state: State) -> str:
     kind = "frozen bundle" if is_frozen() else "source"
     return (
         f"NN Studio {__version__} ({kind}), Python {platform.python_version()}, "
-        f"torch {torch.__version__}, numpy {numpy.__version__}, PySide6 {PySide6.__version__}, "
+        f"torch {torch.__version__}, numpy {numpy.__version__}, PySide6 {qt_version()}, "
         f"Qt platform {os.environ.get('QT_QPA_PLATFORM')}, resources {resources_root()}"
     )
 
@@ -101,19 +78,19 @@ def step_open_example(state: State) -> str:
 def step_train(state: State) -> str:
     import math
 
-    from nnstudio.core.datasets import load_dataset
-    from nnstudio.core.history import History
-    from nnstudio.training import ProbeOptions, Trainer
+    from nnstudio.core.run import Run, RunBook, freeze
+    from nnstudio.training import ProbeOptions
+    from nnstudio.training.session import TrainingSession
 
-    project = state.project
-    settings = project.training.replace(epochs=CORE_EPOCHS, device="cpu")
-    dataset = load_dataset(project.dataset)
+    project = freeze(state.project)
+    project.training = project.training.replace(epochs=CORE_EPOCHS, device="cpu")
     options = ProbeOptions(snapshot_every_steps=10, weights_every=1, boundary_every=1)
-    trainer = Trainer(project.graph, dataset, settings, options)
-    history = History()
-    for snap in trainer.run():
-        history.append_snapshot(snap)
-        state.snapshots.append(snap)
+    book = RunBook()
+    run = book.add(Run(project))
+    session = TrainingSession([run], options)
+    for reports in session.run():
+        state.snapshots.append(reports[run.id])
+    session.adopt_final_weights()
     check(state.snapshots, "the trainer reported nothing")
     first, last = state.snapshots[0], state.snapshots[-1]
     check(last.status == "finished", f"training ended as '{last.status}': {last.message}")
@@ -122,8 +99,10 @@ def step_train(state: State) -> str:
         last.train_loss < first.train_loss,
         f"the loss did not go down ({first.train_loss:.4f} -> {last.train_loss:.4f})",
     )
-    state.weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
-    state.history = history
+    check(run.weights is not None, "the run kept no weights")
+    state.weights = run.weights
+    state.history = run.history
+    state.runs = book
     return (
         f"{CORE_EPOCHS} epochs, {last.step} steps, train loss "
         f"{first.train_loss:.4f} -> {last.train_loss:.4f}"
@@ -136,9 +115,7 @@ def step_save_and_reopen(state: State) -> str:
     from nnstudio.core.project import project_to_dict
     from nnstudio.core.project_files import load_project, save_project
 
-    path = save_project(
-        state.workdir / "self-test.nnstudio", state.project, state.weights, state.history
-    )
+    path = save_project(state.workdir / "self-test.nnstudio", state.project, state.runs)
     reopened = load_project(path)
     check(reopened.weights is not None, "the reopened project has no weights")
     check(
@@ -156,149 +133,22 @@ def step_save_and_reopen(state: State) -> str:
     return f"{path.name}, {path.stat().st_size} bytes, {len(state.weights)} tensors identical"
 
 
-def quiet_offscreen_notes() -> None:
-    """Drop the offscreen platform's note that it cannot pass size hints; keep other messages."""
-    from PySide6.QtCore import qInstallMessageHandler
-
-    def handler(_kind: Any, _context: Any, message: str) -> None:
-        if "propagateSizeHints" not in message:
-            print(message, file=sys.stderr)
-
-    qInstallMessageHandler(handler)
-
-
 def step_live_training(state: State) -> str:
-    from PySide6.QtCore import QEventLoop, QTimer
+    from nnstudio.ui.selftest_gui import live_training
 
-    from nnstudio.training import ProbeOptions
-    from nnstudio.ui.app import make_application
-    from nnstudio.ui.panels.host import PanelHost
-    from nnstudio.ui.training.controller import TrainingController
-    from nnstudio.ui.training.dashboard import TrainingDashboard
-
-    quiet_offscreen_notes()
-    state.app = make_application()
-    dashboard = TrainingDashboard()
-    dashboard.resize(1200, 800)
-    dashboard.show()
-    options = ProbeOptions(snapshot_every_steps=5, weights_every=1, boundary_every=1)
-    controller = TrainingController(options=options)
-    host = PanelHost(controller, dashboard.panels)
-    state.dashboard, state.host = dashboard, host
-    reopened = state.reopened
-    saved_step = reopened.history.last_step
-    host.load_history(reopened.history)
-    controller.set_trained_state(reopened.weights, saved_step)
-    received: list[Any] = []
-    failures: list[str] = []
-    finished: list[Any] = []
-    loop = QEventLoop()
-    controller.snapshot.connect(received.append)
-    controller.failed.connect(failures.append)
-    controller.run_finished.connect(lambda final: (finished.append(final), loop.quit()))
-    timeout = QTimer()
-    timeout.setSingleShot(True)
-    timeout.timeout.connect(loop.quit)
-    timeout.start(int(LIVE_TIMEOUT_S * 1000))
-    project = reopened.project
-    settings = project.training.replace(epochs=LIVE_EPOCHS, device="cpu")
-    controller.start(dataclasses.replace(project, training=settings))
-    loop.exec()
-    timeout.stop()
-    ended = controller.shutdown(5000)
-    check(ended, "the training thread did not stop")
-    check(not failures, f"training in the background failed: {'; '.join(failures)}")
-    check(finished, f"the background run did not finish within {LIVE_TIMEOUT_S:.0f} s")
-    final = finished[0]
-    status = getattr(final, "status", None)
-    check(status == "finished", f"the background run ended as '{status}'")
-    check(received, "no snapshot reached the panels")
-    last = received[-1].step
-    check(
-        last > saved_step,
-        f"training restarted at step {received[0].step} instead of after step {saved_step}",
-    )
-    check(
-        state.host.history.last_step == last,
-        f"the curves end at step {state.host.history.last_step}, but training ended at {last}",
-    )
-    return f"{len(received)} snapshots reached the panels, steps {saved_step} -> {last}"
+    return live_training(state)
 
 
 def step_render_panels(state: State) -> str:
-    from nnstudio.ui.training.dashboard import TrainingDashboard
+    from nnstudio.ui.selftest_gui import render_panels
 
-    app, dashboard = state.app, state.dashboard
-    pristine = TrainingDashboard()
-    pristine.resize(dashboard.size())
-    pristine.show()
-    drawn = []
-    try:
-        for panel, blank in zip(dashboard.panels, pristine.panels, strict=True):
-            for board, widget in ((dashboard, panel), (pristine, blank)):
-                board.docks[widget.title].raise_()
-                widget.resize(*PANEL_SIZE)
-            app.processEvents()
-            panel.redraw()
-            app.processEvents()
-            image = panel.grab().toImage()
-            empty = blank.grab().toImage()
-            problem = image_problem(image, empty)
-            check(problem is None, f"the {panel.title} panel {problem}")
-            if state.output is not None:
-                name = panel.title.lower().replace(" ", "-") + ".png"
-                check(panel.export_png(str(state.output / name)), f"cannot write {name}")
-            drawn.append(panel.title)
-    finally:
-        pristine.close()
-        pristine.deleteLater()
-    return ", ".join(drawn)
+    return render_panels(state)
 
 
 def step_main_window(state: State) -> str:
-    from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.selftest_gui import main_window
 
-    app = state.app
-    window = MainWindow(state.project)
-    window.resize(1100, 700)
-    window.show()
-    app.processEvents()
-    image = window.grab().toImage()
-    problem = image_problem(image, None)
-    window.hide()
-    window.deleteLater()
-    check(problem is None, f"the main window {problem}")
-    if state.output is not None:
-        image.save(str(state.output / "main-window.png"), "PNG")
-    return f"{image.width()}×{image.height()} pixels"
-
-
-def image_problem(image: Any, blank: Any | None) -> str | None:
-    """Why `image` cannot be a drawn panel (empty, one colour, same as `blank`), or None."""
-    import numpy as np
-
-    if image.isNull() or image.width() < 32 or image.height() < 32:
-        return f"rendered as an empty picture ({image.width()}×{image.height()})"
-    pixels = _pixels(image)
-    if len(np.unique(pixels)) < 3:
-        return "rendered in a single colour"
-    if blank is not None:
-        other = _pixels(blank)
-        if other.shape != pixels.shape:
-            return None
-        changed = float(np.mean(pixels != other))
-        if changed < MIN_CHANGED_PIXELS:
-            return f"shows no data (only {changed:.2%} of it differs from an empty panel)"
-    return None
-
-
-def _pixels(image: Any) -> Any:
-    import numpy as np
-    from PySide6.QtGui import QImage
-
-    image = image.convertToFormat(QImage.Format.Format_ARGB32)
-    raw = np.frombuffer(image.constBits(), dtype=np.uint32, count=image.sizeInBytes() // 4)
-    return raw.reshape(image.height(), image.bytesPerLine() // 4)[:, : image.width()].copy()
+    return main_window(state)
 
 
 STEPS: list[tuple[str, Callable[[State], str]]] = [

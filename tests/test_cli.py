@@ -37,7 +37,7 @@ def test_train_example_prints_progress_and_scores() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Training" in out and "5 epochs" in out
-    assert re.search(r"^epoch\s+5\s+step\s+\d+\s+train loss", out, re.MULTILINE)
+    assert re.search(r"^epoch\s+5/5\s+step\s+\d+\s+train loss", out, re.MULTILINE)
     for split in ("train", "val", "test"):
         match = re.search(SCORE_LINE.format(split=split), out, re.MULTILINE)
         assert match, f"no {split} line in:\n{out}"

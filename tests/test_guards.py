@@ -104,3 +104,15 @@ def test_ruff_is_clean() -> None:
         [ruff, "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_layers_hold() -> None:
+    """The import-linter contracts in pyproject.toml: core below training below ui, Qt only
+    in the GUI, no import circles."""
+    exe = shutil.which("lint-imports")
+    assert exe is not None, "install the dev extras: import-linter provides lint-imports"
+    result = subprocess.run(
+        [exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout

@@ -59,7 +59,7 @@ def test_self_test_fails_with_the_reason_when_the_examples_are_missing(tmp_path)
 def test_image_check_rejects_blank_and_unchanged_pictures(qapp):
     from PySide6.QtGui import QColor, QImage, QPainter
 
-    from nnstudio.selftest import image_problem
+    from nnstudio.ui.selftest_gui import image_problem
 
     blank = QImage(200, 120, QImage.Format.Format_ARGB32)
     blank.fill(QColor("white"))

@@ -37,6 +37,8 @@ class GraphModule(nn.Module):
         self._output_source = output_source
         self.labels: dict[str, str] = {}
         """Node id -> display label, for panels that name layers."""
+        self.node_types: dict[str, str] = {}
+        """Node id -> layer type name, so code that runs the nodes can ask their declaration."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         values: dict[str, torch.Tensor] = {self._input_id: x}
@@ -44,6 +46,18 @@ class GraphModule(nn.Module):
         for step in self._steps:
             values[step.node_id] = layers[step.node_id](*(values[s] for s in step.sources))
         return values[self._output_source]
+
+    def schedule(self) -> list[tuple[str, nn.Module, tuple[str, ...]]]:
+        """(node id, module, source node ids) in the order forward runs them."""
+        return [(st.node_id, self.layers[st.node_id], st.sources) for st in self._steps]
+
+    @property
+    def input_id(self) -> str:
+        return self._input_id
+
+    @property
+    def output_source(self) -> str:
+        return self._output_source
 
     def parametric_layers(self) -> list[tuple[str, nn.Module]]:
         """(node id, module) of every node with trainable parameters, in forward order."""
@@ -100,5 +114,6 @@ def compile_analyzed(
         steps.append(_Step(node_id, sources))
     model = GraphModule(layers, steps, input_id, output_source)
     model.labels = {nid: graph.nodes[nid].label for nid in layers}
+    model.node_types = {nid: graph.nodes[nid].type for nid in layers}
     apply_initializer(model, initializer, init_scale)
     return model

@@ -272,13 +272,6 @@ class Graph:
             ],
         }
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Graph:
-        """Rebuild a graph from plain data, checking every field: files are untrusted."""
-        from nnstudio.core.graph_io import graph_from_dict
-
-        return graph_from_dict(data)
-
     def subgraph_dict(self, node_ids: Iterable[str]) -> dict[str, Any]:
         """The selected nodes and the edges among them, as plain data (for copy and paste)."""
         keep = set(node_ids)

@@ -10,16 +10,13 @@ run did. Saving spreads at most `MAX_SAVED_POINTS` points evenly along each seri
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from nnstudio.core.errors import ProjectFileError
 from nnstudio.core.history_guard import MAX_STEP, checked_step, checked_value
-
-if TYPE_CHECKING:
-    from nnstudio.training.snapshot import Snapshot
 
 HISTORY_VERSION = 1
 MAX_SAVED_POINTS = 5000
@@ -38,7 +35,7 @@ TRAIN_ACCURACY = "train_accuracy"
 VAL_ACCURACY = "val_accuracy"
 LEARNING_RATE = "learning_rate"
 SNAPSHOT_SERIES = (TRAIN_LOSS, VAL_LOSS, TRAIN_ACCURACY, VAL_ACCURACY, LEARNING_RATE)
-"""Series filled from one value per snapshot; `BATCH_LOSS` gets one value per step."""
+"""The usual series with one value per report; `BATCH_LOSS` gets one value per step."""
 
 
 def evenly_spaced(length: int, count: int) -> np.ndarray:
@@ -141,13 +138,11 @@ def _json_number(value: float) -> float | int | None:
 
 
 class History:
-    """All curves of a project's training, appended to from trainer snapshots."""
+    """All curves of one training run, recorded as plain (step, name -> value) points."""
 
     def __init__(self, cap: int = MEMORY_POINTS) -> None:
         self.cap = cap
         self.series: dict[str, Series] = {}
-        self.step_offset = 0
-        """Added to snapshot steps, so a run continued from saved weights extends the curves."""
         self.last_step = 0
 
     def __contains__(self, name: str) -> bool:
@@ -174,32 +169,37 @@ class History:
         self._series(name).append(x, y)
         self.last_step = max(self.last_step, int(x))
 
-    def append_snapshot(self, snap: Snapshot) -> None:
-        """Record one trainer snapshot: its batch losses per step and its metrics at its step."""
-        step = self.step_offset + snap.step
-        losses = np.asarray(snap.step_losses, dtype=np.float64).reshape(-1)
-        if len(losses):
-            xs = np.arange(step - len(losses) + 1, step + 1, dtype=np.float64)
-            self._series(BATCH_LOSS).extend(xs, losses)
-        for name in SNAPSHOT_SERIES:
-            value = getattr(snap, name, None)
+    def record(
+        self,
+        step: int,
+        losses: np.ndarray | Iterable[float] = (),
+        metrics: Mapping[str, float] | None = None,
+    ) -> None:
+        """Record a report at `step`: the batch losses of the steps that end at `step` (one
+        per step), and named values measured at `step`. Non-finite metrics are skipped, and a
+        repeated report at the same step (a pause, then a stop) is recorded once."""
+        values = np.asarray(list(losses) if not isinstance(losses, np.ndarray) else losses)
+        values = values.astype(np.float64).reshape(-1)
+        if len(values):
+            xs = np.arange(step - len(values) + 1, step + 1, dtype=np.float64)
+            self._series(BATCH_LOSS).extend(xs, values)
+        for name, value in (metrics or {}).items():
             if value is None or not math.isfinite(value):
-                continue  # not measured at this snapshot (no validation split, regression, ...)
+                continue
             series = self._series(name)
             if series.last is not None and series.last[0] == step:
-                continue  # a pause or stop report repeats the previous step's numbers
+                continue
             series.append(step, value)
         self.last_step = max(self.last_step, step)
 
-    def begin_run(self) -> None:
-        """Call before training continues from saved weights: new steps go after the old ones."""
-        self.step_offset = self.last_step
-
     def clear(self) -> None:
-        """Forget every curve, for a reset that starts from fresh weights."""
+        """Forget every curve."""
         self.series.clear()
-        self.step_offset = 0
         self.last_step = 0
+
+    def thinned(self, max_points: int) -> History:
+        """A copy with at most `max_points` per series (the first and last kept)."""
+        return History.from_dict(self.to_dict(max_points), self.cap)
 
     # -- plain data -----------------------------------------------------------------------
     def to_dict(self, max_points: int = MAX_SAVED_POINTS) -> dict[str, Any]:

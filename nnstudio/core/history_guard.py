@@ -14,19 +14,21 @@ from nnstudio.core.errors import ProjectFileError
 
 MAX_HISTORY_VALUES = 1_000_000
 """Numbers a history.json may hold in all; NN Studio saves at most 5,000 points per curve."""
+MAX_RUNS_VALUES = 4_000_000
+"""Numbers a runs.json may hold: up to 500 runs' curves, the older ones thinned."""
 MAX_STEP = 2**53
 """Steps are whole numbers a float64 holds exactly; anything larger is damage."""
 MAX_VALUE = 1e300
 """Curve values beyond this are treated as missing, so axis ranges stay finite."""
 
 
-def check_history_bytes(raw: bytes) -> None:
-    """ProjectFileError when `raw` holds far more values than a saved history can."""
+def check_history_bytes(raw: bytes, limit: int = MAX_HISTORY_VALUES) -> None:
+    """ProjectFileError when `raw` holds far more values than saved curves ever do."""
     values = raw.count(b",")
-    if values > MAX_HISTORY_VALUES:
+    if values > limit:
         raise ProjectFileError(
             f"The training history holds about {values:,} values, more than the "
-            f"{MAX_HISTORY_VALUES:,} a saved history ever has; the file is damaged or hostile."
+            f"{limit:,} saved curves ever have; the file is damaged or hostile."
         )
 
 

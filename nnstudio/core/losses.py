@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from nnstudio.core.params import ParamSet, ParamSpec, params
 from nnstudio.core.registry import Registry
 
 if TYPE_CHECKING:
     from torch import nn
+
+Decision = Literal["logit", "classes", "value"]
+"""How a network output becomes an answer: one logit thresholded at 0 (with float 0/1
+targets), one score per class read by argmax (with integer targets), or the value itself."""
 
 TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
 TASK_LABELS: tuple[str, ...] = ("Binary classification", "Multi-class classification", "Regression")
@@ -26,7 +30,9 @@ class LossSpec:
     display_name: str
     tasks: tuple[str, ...]
     help: str
-    build: Callable[[dict[str, Any]], nn.Module]
+    build: Callable[[dict[str, Any], str], nn.Module]
+    """(loss params, reduction) -> the loss module; reduction is "mean" or "none"."""
+    decision: Decision
     params: ParamSet = field(default_factory=params)
     per_class: bool = False
     """Wants one output per class (even for a binary task) and integer class targets."""
@@ -39,40 +45,41 @@ class LossSpec:
 LOSSES: Registry[LossSpec] = Registry("loss")
 
 
-def _bce(_p: dict[str, Any]) -> nn.Module:
+def _bce(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
-    return nn.BCEWithLogitsLoss()
+    return nn.BCEWithLogitsLoss(reduction=reduction)
 
 
-def _cross_entropy(p: dict[str, Any]) -> nn.Module:
+def _cross_entropy(p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
-    return nn.CrossEntropyLoss(label_smoothing=float(p.get("label_smoothing", 0.0)))
+    smoothing = float(p.get("label_smoothing", 0.0))
+    return nn.CrossEntropyLoss(label_smoothing=smoothing, reduction=reduction)
 
 
-def _nll(_p: dict[str, Any]) -> nn.Module:
+def _nll(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
-    return nn.NLLLoss()
+    return nn.NLLLoss(reduction=reduction)
 
 
-def _mse(_p: dict[str, Any]) -> nn.Module:
+def _mse(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
-    return nn.MSELoss()
+    return nn.MSELoss(reduction=reduction)
 
 
-def _mae(_p: dict[str, Any]) -> nn.Module:
+def _mae(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
-    return nn.L1Loss()
+    return nn.L1Loss(reduction=reduction)
 
 
-def _huber(p: dict[str, Any]) -> nn.Module:
+def _huber(p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
-    return nn.HuberLoss(delta=float(p["delta"]))
+    return nn.HuberLoss(delta=float(p["delta"]), reduction=reduction)
 
 
 LOSSES.register(
@@ -83,6 +90,7 @@ LOSSES.register(
         "Scores one yes/no output; the network's raw output is squashed by a sigmoid inside the "
         "loss, so do not add a Sigmoid layer before it.",
         _bce,
+        "logit",
         clashes=(
             (
                 "sigmoid",
@@ -99,6 +107,7 @@ LOSSES.register(
         ("multiclass", "binary"),
         "Scores one output per class; softmax is applied inside the loss, so feed it raw scores.",
         _cross_entropy,
+        "classes",
         params(
             ParamSpec(
                 "label_smoothing",
@@ -129,6 +138,7 @@ LOSSES.register(
         "Scores one log-probability per class: minus the log-probability of the true class. "
         "It does no softmax itself, so put a LogSoftmax right before the Output.",
         _nll,
+        "classes",
         per_class=True,
         wants_before=("log_softmax", "expects log-probabilities"),
         clashes=(
@@ -147,6 +157,7 @@ LOSSES.register(
         ("regression",),
         "Average of squared differences; large misses cost a lot.",
         _mse,
+        "value",
     )
 )
 LOSSES.register(
@@ -156,6 +167,7 @@ LOSSES.register(
         ("regression",),
         "Average of absolute differences; less swayed by outliers than squared error.",
         _mae,
+        "value",
     )
 )
 LOSSES.register(
@@ -165,6 +177,7 @@ LOSSES.register(
         ("regression",),
         "Squared error for small misses, absolute error for big ones; delta sets the switch.",
         _huber,
+        "value",
         params(
             ParamSpec(
                 "delta",

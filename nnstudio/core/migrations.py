@@ -11,7 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from nnstudio.core.errors import ProjectFileError
-from nnstudio.core.project import FORMAT_VERSION
+
+FORMAT_VERSION = 3
+"""Version 1: a bare JSON file. Version 2: a `.nnstudio` zip. Version 3: the zip keeps every
+run (runs.json, runs.safetensors; see docs/file-format.md)."""
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -29,7 +32,15 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 keeps every run beside the project (runs.json); the document itself is
+    unchanged, and a version-2 file's one training becomes its first run when it is opened."""
+    out = dict(doc)
+    out["format_version"] = 3
+    return out
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 """Version N -> the function that turns a version-N document into version N+1."""
 
 

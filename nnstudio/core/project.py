@@ -18,11 +18,11 @@ from nnstudio import __version__
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.errors import NNStudioError, ProjectFileError
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import ShapeContext
+from nnstudio.core.migrations import FORMAT_VERSION, migrate
 from nnstudio.core.settings import TrainingSettings
 
-FORMAT_VERSION = 2
-"""Version 1: a bare JSON file. Version 2: a `.nnstudio` zip (see docs/file-format.md)."""
 MAX_JSON_BYTES = 16 * 1024 * 1024
 
 
@@ -55,8 +55,6 @@ def project_to_dict(project: Project) -> dict[str, Any]:
 
 def project_from_dict(data: Any) -> Project:
     """Read a project document of any known version: migrate it forward, then check it all."""
-    from nnstudio.core.migrations import migrate
-
     data = migrate(data)
     for key in ("graph", "dataset", "training"):
         if key not in data:
@@ -65,7 +63,7 @@ def project_from_dict(data: Any) -> Project:
     if not isinstance(title, str) or not isinstance(description, str):
         raise ProjectFileError("The project's title and description must be text.")
     try:
-        graph = Graph.from_dict(data["graph"])
+        graph = graph_from_dict(data["graph"])
         dataset = DatasetConfig.from_dict(data["dataset"])
         training = TrainingSettings.from_dict(data["training"])
     except NNStudioError as exc:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from nnstudio.core.errors import NNStudioError, ProjectFileError
 from nnstudio.core.finite import check_finite
 from nnstudio.core.history import History
-from nnstudio.core.history_guard import check_history_bytes
+from nnstudio.core.history_guard import MAX_RUNS_VALUES, check_history_bytes
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.migrations import document_version
 from nnstudio.core.project import (
@@ -33,7 +33,9 @@ from nnstudio.core.project import (
 from nnstudio.core.project_zip import (
     HISTORY_MEMBER,
     MAX_ARCHIVE_BYTES,
+    PINNED_WEIGHTS_MEMBER,
     PROJECT_MEMBER,
+    RUNS_MEMBER,
     WEIGHTS_MEMBER,
     ProjectArchive,
     TensorEntry,
@@ -43,6 +45,14 @@ from nnstudio.core.project_zip import (
     parse_safetensors_header,
     read_json_member,
     safetensors_header_length,
+)
+from nnstudio.core.run import Run, RunBook
+from nnstudio.core.run_io import (
+    kept_weights,
+    read_runs_document,
+    runs_document,
+    single_run_book,
+    split_pinned_weights,
 )
 from nnstudio.core.safe_read import is_regular_file, open_regular, read_bytes, why_os_error
 from nnstudio.core.safe_write import (
@@ -71,14 +81,29 @@ class LoadedProject:
     """Everything an opened file holds. `imported` is True for a plain JSON project."""
 
     project: Project
-    weights: dict[str, torch.Tensor] | None
-    history: History | None
+    runs: RunBook
     path: Path
     format_version: int = FORMAT_VERSION
     """The version the file was written in, before migration."""
     imported: bool = False
     notes: list[str] = field(default_factory=list)
     """Things worth telling the user that did not stop the file from opening."""
+
+    @property
+    def current_run(self) -> Run | None:
+        return self.runs.current_run
+
+    @property
+    def weights(self) -> dict[str, torch.Tensor] | None:
+        """The current run's trained weights, if it has any."""
+        run = self.runs.current_run
+        return run.weights if run is not None else None
+
+    @property
+    def history(self) -> History | None:
+        """The current run's curves, if there is a run."""
+        run = self.runs.current_run
+        return run.history if run is not None else None
 
 
 # -- paths --------------------------------------------------------------------------------
@@ -258,7 +283,7 @@ def _import_json(path: Path, size: int) -> LoadedProject:
     data = parse_json(read_bytes(path, MAX_JSON_BYTES, ProjectFileError), path.name)
     version = document_version(data)
     project = read_project_document(data)
-    return LoadedProject(project, None, None, path, version, imported=True)
+    return LoadedProject(project, RunBook(), path, version, imported=True)
 
 
 def _load_archive(path: Path) -> LoadedProject:
@@ -268,33 +293,74 @@ def _load_archive(path: Path) -> LoadedProject:
         data = read_json_member(archive, PROJECT_MEMBER)
         version = document_version(data)
         project = read_project_document(data)
-        history = None
-        if archive.has(HISTORY_MEMBER):
-            raw = archive.read(HISTORY_MEMBER)
-            check_history_bytes(raw)  # before the parser builds millions of floats
-            history = History.from_dict(parse_json(raw, f"Its {HISTORY_MEMBER}"))
-        weights = _read_weights(archive, project) if archive.has(WEIGHTS_MEMBER) else None
         notes = [
             f"{path.name} also holds {name!r}, which this version of NN Studio ignores."
             for name in archive.ignored
         ]
+        if archive.has(RUNS_MEMBER):
+            try:
+                book = _read_book(archive, project)
+            except ProjectFileError as exc:
+                notes.append(f"{exc} The runs were left out; the project itself is intact.")
+                book = RunBook()
+        else:
+            history = None
+            if archive.has(HISTORY_MEMBER):
+                raw = archive.read(HISTORY_MEMBER)
+                check_history_bytes(raw)  # before the parser builds millions of floats
+                history = History.from_dict(parse_json(raw, f"Its {HISTORY_MEMBER}"))
+            weights = _read_weights(archive, project) if archive.has(WEIGHTS_MEMBER) else None
+            book = single_run_book(project, weights, history)
         problem = data_problem(project)
         if problem:
             notes.append(f"Its data cannot be read: {problem}")
-    return LoadedProject(project, weights, history, path, version, notes=notes)
+    return LoadedProject(project, book, path, version, notes=notes)
+
+
+def _read_book(archive: ProjectArchive, project: Project) -> RunBook:
+    """The runs, with the current run's weights and every pinned run's, each checked against
+    the network that run trained."""
+    raw = archive.read(RUNS_MEMBER)
+    check_history_bytes(raw, MAX_RUNS_VALUES)  # before the parser builds millions of floats
+    book = read_runs_document(parse_json(raw, f"Its {RUNS_MEMBER}"), project)
+    current = book.current_run
+    if archive.has(WEIGHTS_MEMBER) and current is not None:
+        current.weights = _read_weights(archive, current.project)
+    if archive.has(PINNED_WEIGHTS_MEMBER):
+        tensors = _read_tensors(archive, PINNED_WEIGHTS_MEMBER)
+        for run_id, state in split_pinned_weights(tensors).items():
+            run = book.get(run_id)
+            if run is None or run is current:
+                raise ProjectFileError(f"Kept weights name the run {run_id!r}, which is not kept.")
+            compare_layout(expected_weights(run.project), layout_of_tensors(state))
+            run.weights = state
+    return book
 
 
 def _read_weights(archive: ProjectArchive, project: Project) -> dict[str, torch.Tensor]:
     """Check the header against the network, then read exactly the bytes that must be there."""
-    what = f"Its {WEIGHTS_MEMBER}"
-    size = archive.size(WEIGHTS_MEMBER)
-    length = safetensors_header_length(archive.read(WEIGHTS_MEMBER, prefix=8), size, what)
-    header = archive.read(WEIGHTS_MEMBER, prefix=8 + length)[8:]
+    if data_problem(project):  # shapes unknown until the data is found: checked then
+        return _read_tensors(archive, WEIGHTS_MEMBER)
+    expected = expected_weights(project)
+    tensors = _read_tensors(
+        archive, WEIGHTS_MEMBER, lambda entries: compare_layout(expected, _layout_of(entries))
+    )
+    compare_layout(expected, layout_of_tensors(tensors))  # what was read is what was checked
+    return tensors
+
+
+def _read_tensors(
+    archive: ProjectArchive, member: str, check_header: Any = None
+) -> dict[str, torch.Tensor]:
+    """A safetensors member, its header checked (and by `check_header`) before any tensor."""
+    what = f"Its {member}"
+    size = archive.size(member)
+    length = safetensors_header_length(archive.read(member, prefix=8), size, what)
+    header = archive.read(member, prefix=8 + length)[8:]
     entries = parse_safetensors_header(header, size - 8 - length, what)
-    expected = None if data_problem(project) else expected_weights(project)
-    if expected is not None:
-        compare_layout(expected, _layout_of(entries))
-    payload = archive.read(WEIGHTS_MEMBER, limit=size)
+    if check_header is not None:
+        check_header(entries)
+    payload = archive.read(member, limit=size)
 
     from safetensors import SafetensorError
     from safetensors.torch import load as load_safetensors
@@ -303,8 +369,6 @@ def _read_weights(archive: ProjectArchive, project: Project) -> dict[str, torch.
         tensors = load_safetensors(payload)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ProjectFileError(f"{what} cannot be read: {exc}") from None
-    if expected is not None:  # what was read is what was checked
-        compare_layout(expected, layout_of_tensors(tensors))
     return tensors
 
 
@@ -320,46 +384,51 @@ def project_json_bytes(project: Project) -> bytes:
 
 def archive_bytes(
     project: Project,
-    weights: dict[str, torch.Tensor] | None = None,
-    history: History | None = None,
+    runs: RunBook | None = None,
     extra: dict[str, bytes] | None = None,
-    allow_non_finite: bool = False,
 ) -> bytes:
-    """The whole .nnstudio file in memory; weights are checked against the network first."""
+    """The whole .nnstudio file in memory; kept weights are checked against their networks."""
     try:
         members = [(PROJECT_MEMBER, project_json_bytes(project), True)]
     except ValueError as exc:  # a NaN or inf slipped into a setting or position
         raise ProjectFileError(f"The project holds a value JSON cannot store: {exc}.") from None
-    if weights is not None:
+    if runs is not None and runs.runs:
         from safetensors.torch import save as save_safetensors
 
-        cpu = {key: t.detach().to("cpu").contiguous() for key, t in weights.items()}
-        check_weights(project, cpu)
-        check_finite(cpu, allow_non_finite)  # a diverged run's NaN weights need a yes first
-        members.append((WEIGHTS_MEMBER, save_safetensors(cpu), False))
-    if history is not None:
-        members.append((HISTORY_MEMBER, json_bytes(history.to_dict()), True))
+        current_weights, pinned = kept_weights(runs)
+        if current_weights is not None:
+            cpu = _cpu_finite(current_weights)
+            check_weights(runs.current_run.project, cpu)  # type: ignore[union-attr]
+            members.append((WEIGHTS_MEMBER, save_safetensors(cpu), False))
+        if pinned:
+            members.append((PINNED_WEIGHTS_MEMBER, save_safetensors(_cpu_finite(pinned)), False))
+        members.append((RUNS_MEMBER, json_bytes(runs_document(runs, project)), True))
     for name, data in (extra or {}).items():
         members.append((name, data, True))
     return build_archive(members)
 
 
+def _cpu_finite(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """CPU copies; refuses weights that are no longer numbers rather than saving them."""
+    cpu = {key: t.detach().to("cpu").contiguous() for key, t in weights.items()}
+    check_finite(cpu)  # NonFiniteWeightsError: a diverged run's weights are never written
+    return cpu
+
+
 def save_project(
     path: str | os.PathLike[str],
     project: Project,
-    weights: dict[str, torch.Tensor] | None = None,
-    history: History | None = None,
+    runs: RunBook | None = None,
     replace_read_only: bool = False,
-    allow_non_finite: bool = False,
 ) -> Path:
     """Write a .nnstudio file atomically, keeping the previous one as `.bak`; returns the path.
 
-    `weights` is a state dict of the project's compiled network (checked; it must not change
-    while saving, so pass a copy if training may be running). On any failure the file on disk
-    is unchanged and ProjectFileError says why.
+    `runs` are the project's runs; their weights must not change while saving, so pass copies
+    if training may be running. On any failure the file on disk is unchanged and
+    ProjectFileError says why.
     """
     path = Path(path)
-    payload = archive_bytes(project, weights, history, allow_non_finite=allow_non_finite)
+    payload = archive_bytes(project, runs)
     write_file_safely(path, payload, keep_backup=True, replace_read_only=replace_read_only)
     return path
 

@@ -36,17 +36,33 @@ PROJECT_MEMBER = "project.json"
 WEIGHTS_MEMBER = "weights.safetensors"
 HISTORY_MEMBER = "history.json"
 RECOVERY_MEMBER = "recovery.json"
+RUNS_MEMBER = "runs.json"
+PINNED_WEIGHTS_MEMBER = "runs.safetensors"
 """Written only into autosaves: where the document came from and when it was saved."""
-KNOWN_MEMBERS = (PROJECT_MEMBER, WEIGHTS_MEMBER, HISTORY_MEMBER, RECOVERY_MEMBER)
+KNOWN_MEMBERS = (
+    PROJECT_MEMBER,
+    WEIGHTS_MEMBER,
+    HISTORY_MEMBER,
+    RECOVERY_MEMBER,
+    RUNS_MEMBER,
+    PINNED_WEIGHTS_MEMBER,
+)
 
 MAX_ARCHIVE_BYTES = 4 * 1024**3
 """The largest .nnstudio file we open at all."""
 MAX_MEMBERS = 64
 MAX_HISTORY_BYTES = 64 * 1024**2
+MAX_RUNS_BYTES = 64 * 1024**2
 MAX_WEIGHTS_BYTES = 8 * MAX_PARAMETERS
 """A backstop; the real limit is the exact size the network's weights must have."""
 MAX_EXTRA_MEMBER_BYTES = 16 * 1024**2
-MAX_TOTAL_BYTES = MAX_JSON_BYTES + MAX_HISTORY_BYTES + MAX_WEIGHTS_BYTES + MAX_EXTRA_MEMBER_BYTES
+MAX_TOTAL_BYTES = (
+    MAX_JSON_BYTES
+    + MAX_HISTORY_BYTES
+    + MAX_RUNS_BYTES
+    + 2 * MAX_WEIGHTS_BYTES
+    + MAX_EXTRA_MEMBER_BYTES
+)
 MAX_RATIO = 200
 """Members that grow more than this when decompressed (and over RATIO_FLOOR) are refused."""
 RATIO_FLOOR = 1024**2
@@ -60,6 +76,8 @@ MEMBER_LIMITS = {
     PROJECT_MEMBER: MAX_JSON_BYTES,
     HISTORY_MEMBER: MAX_HISTORY_BYTES,
     WEIGHTS_MEMBER: MAX_WEIGHTS_BYTES,
+    RUNS_MEMBER: MAX_RUNS_BYTES,
+    PINNED_WEIGHTS_MEMBER: MAX_WEIGHTS_BYTES,
     RECOVERY_MEMBER: 1024**2,
 }
 

@@ -28,7 +28,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 from nnstudio import __version__
 from nnstudio.core.errors import ProjectFileError
-from nnstudio.core.history import History
 from nnstudio.core.project import Project
 from nnstudio.core.project_files import (
     PROJECT_SUFFIX,
@@ -38,11 +37,12 @@ from nnstudio.core.project_files import (
     write_file_safely,
 )
 from nnstudio.core.project_zip import RECOVERY_MEMBER, ProjectArchive, json_bytes, read_json_member
+from nnstudio.core.run import RunBook
 from nnstudio.core.safe_read import UnsafeFileError, exists, open_regular, why_os_error
 from nnstudio.core.safe_write import clean_stale_temps
 
 if TYPE_CHECKING:
-    import torch
+    pass
 
 ENV_VAR = "NNSTUDIO_RECOVERY_DIR"
 APP_NAME = "NN Studio"
@@ -229,8 +229,7 @@ def recovery_path_for(source_path: str | os.PathLike[str] | None) -> Path:
 
 def write_recovery(
     project: Project,
-    weights: dict[str, torch.Tensor] | None = None,
-    history: History | None = None,
+    runs: RunBook | None = None,
     source_path: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Autosave the document atomically to the recovery folder; returns the file written.
@@ -249,11 +248,11 @@ def write_recovery(
     }
     extra = {RECOVERY_MEMBER: json_bytes(meta)}
     try:
-        payload = archive_bytes(project, weights, history, extra)
+        payload = archive_bytes(project, runs, extra)
     except ProjectFileError:
-        if weights is None:
+        if runs is None:
             raise
-        payload = archive_bytes(project, None, history, extra)
+        payload = archive_bytes(project, runs.copy_for_saving(keep_weights=False), extra)
     write_file_safely(target, payload, keep_backup=False, private=True)
     return target
 

@@ -16,7 +16,7 @@ from nnstudio.training.snapshot import Boundary, Predictions
 
 if TYPE_CHECKING:
     from nnstudio.core.datasets import Dataset
-    from nnstudio.training.trainer import Trainer
+    from nnstudio.core.task_rules import TaskRules
 
 Layers = list[tuple[str, nn.Module]]
 SCATTER_POINTS = 500
@@ -74,51 +74,28 @@ def boundary_grid(
     return features, (float(xmin), float(xmax), float(ymin), float(ymax))
 
 
-def boundary_values(trainer: Trainer) -> Boundary | None:
-    if trainer.grid is None:
-        return None
-    features, extent = trainer.grid
-    out = trainer.predict(features)
-    if trainer.task == "regression":
-        values = out[:, 0]
-    elif trainer.loss_name == "bce":
-        values = torch.sigmoid(out[:, 0])
-    elif out.shape[1] == 2:
-        values = torch.softmax(out, dim=1)[:, 1]
-    else:
-        values = out.argmax(dim=1).float()
-    res = trainer.options.boundary_resolution
-    return Boundary(values.reshape(res, res).float().cpu().numpy(), extent)
+def boundary_values(
+    out: torch.Tensor, rules: TaskRules, extent: tuple[float, float, float, float]
+) -> Boundary:
+    """The surface a 2D panel shows, from the network's output on the square grid."""
+    res = round(len(out) ** 0.5)
+    return Boundary(rules.surface(out).reshape(res, res).float().cpu().numpy(), extent)
 
 
-def predicted_classes(trainer: Trainer, out: torch.Tensor) -> torch.Tensor:
-    """Class index per row of network output: logit > 0 for one-logit BCE, else the argmax."""
-    if trainer.loss_name == "bce":
-        return (out[:, 0] > 0).to(torch.int64)
-    return out.argmax(dim=1)
-
-
-def predictions(trainer: Trainer) -> Predictions | None:
-    """The network's predictions on (at most `eval_max_samples` of) the validation split.
+def predictions(out: torch.Tensor, y: torch.Tensor, rules: TaskRules, data: Dataset) -> Predictions:
+    """The network's predictions on validation samples, in the form that suits the task.
 
     Classification counts a confusion matrix on the device and copies it to the host once,
-    together with the labels of the sample images; regression copies up to 500 pairs."""
-    data = trainer.dataset
-    limit = trainer.options.eval_max_samples
-    if trainer.task == "regression":
-        limit = min(limit, SCATTER_POINTS)
-    x, y = trainer.x_val[:limit], trainer.y_val[:limit]
-    if len(x) == 0:
-        return None
-    out = trainer.predict(x)
-    if trainer.task == "regression":
+    together with the labels of the sample images; regression copies the (true, predicted)
+    pairs."""
+    if rules.regression:
         pairs = torch.stack([y[:, 0], out[:, 0]]).float().cpu().numpy()
         return Predictions(true=pairs[0], predicted=pairs[1])
-    k = max(data.num_classes, 2 if trainer.loss_name == "bce" else out.shape[1], 2)
+    k = rules.num_outputs(out.shape[1], data.num_classes)
     true = y.reshape(-1).to(torch.int64)
-    guess = predicted_classes(trainer, out).clamp(0, k - 1)
+    guess = rules.classes(out).clamp(0, k - 1)
     counts = torch.bincount(true * k + guess, minlength=k * k)
-    shown = min(SAMPLE_IMAGES, len(x)) if data.kind == "image" else 0
+    shown = min(SAMPLE_IMAGES, len(out)) if data.kind == "image" else 0
     host = torch.cat([counts, true[:shown], guess[:shown]]).cpu().numpy()
     result = Predictions(confusion=host[: k * k].reshape(k, k), class_names=data.class_names)
     if shown:

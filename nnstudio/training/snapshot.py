@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -75,3 +76,23 @@ class Snapshot:
     """Validation predictions (confusion counts, predicted vs true, sample images), when due."""
     steps_per_second: float = 0.0
     total_steps: int = 0
+    steps_per_epoch: int = 0
+    seconds: float = 0.0
+    """Wall time this report covers (since the previous report of the same run)."""
+
+    def metrics(self) -> dict[str, float]:
+        """The per-snapshot numbers a History records, by series name; unmeasured ones left
+        out (no validation split, no accuracy for regression)."""
+        values = {
+            "train_loss": self.train_loss,
+            "val_loss": self.val_loss,
+            "train_accuracy": self.train_accuracy,
+            "val_accuracy": self.val_accuracy,
+            "learning_rate": self.learning_rate,
+        }
+        return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
+
+    @property
+    def total_epochs(self) -> int:
+        """Epochs the whole run will have when it ends (counting continued sessions)."""
+        return self.total_steps // self.steps_per_epoch if self.steps_per_epoch else 0

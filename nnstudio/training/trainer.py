@@ -27,11 +27,13 @@ from nnstudio.core.losses import LOSSES
 from nnstudio.core.optimizers import OPTIMIZERS
 from nnstudio.core.schedules import is_constant, learning_rate
 from nnstudio.core.settings import TrainingSettings
+from nnstudio.core.task_rules import TaskRules
 from nnstudio.training import probes
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.early_stopping import EarlyStopping
+from nnstudio.training.loop import drive
 from nnstudio.training.memory_check import check_training_memory
-from nnstudio.training.snapshot import Snapshot, Status
+from nnstudio.training.snapshot import Boundary, Predictions, Snapshot, Status
 
 
 @dataclass
@@ -74,7 +76,13 @@ class Trainer:
         settings: TrainingSettings,
         options: ProbeOptions | None = None,
         initial_state: dict[str, torch.Tensor] | None = None,
+        start_step: int = 0,
+        plan: tuple[int, int] | None = None,
     ) -> None:
+        """`start_step` continues a run: steps, epochs and curves count on from it. `plan`
+        is (first step, total steps) of the learning-rate plan this session follows: by
+        default a new plan of the settings' epochs starts at `start_step`; a stopped run
+        resumes its old plan instead."""
         self.settings = settings
         self.options = options or ProbeOptions()
         self.dataset = dataset
@@ -91,11 +99,9 @@ class Trainer:
             self.model.load_state_dict(initial_state)
         self.model.to(self.device)
         output = graph.nodes_of_role("output")[0]
-        self.task: str = output.params["task"]
         loss_spec = LOSSES.get(output.params["loss"])
-        self.loss_name = loss_spec.name
-        self.loss_fn: nn.Module = loss_spec.build(output.params)
-        self.class_targets = self.task != "regression" and self.loss_name != "bce"
+        self.rules = TaskRules(loss_spec.decision)
+        self.loss_fn: nn.Module = loss_spec.build(output.params, "mean")
 
         self.x_train, self.y_train = self._to_device(dataset.x_train, dataset.y_train)
         self.x_val, self.y_val = self._to_device(dataset.x_val, dataset.y_val)
@@ -106,7 +112,10 @@ class Trainer:
         batch = settings["batch_size"]
         self.batch_size = self.n_train if batch <= 0 or batch >= self.n_train else batch
         self.steps_per_epoch = math.ceil(self.n_train / self.batch_size)
-        self.total_steps = self.steps_per_epoch * settings["epochs"]
+        self.start_step = max(0, int(start_step))
+        if plan is None:
+            plan = (self.start_step, self.start_step + self.steps_per_epoch * settings["epochs"])
+        self.plan_start, self.total_steps = plan
 
         self.layers = self.model.parametric_layers()
         self.penalized = [p for _nid, m in self.layers for p in m.parameters() if p.dim() > 1]
@@ -115,12 +124,12 @@ class Trainer:
         )
         self._shuffle = torch.Generator().manual_seed(settings["seed"])
         self._perm: torch.Tensor | None = None
-        self.step_count = 0
+        self.step_count = self.start_step
         self._snapshots_made = 0
         self.grid = probes.boundary_grid(dataset, self.options.boundary_resolution, self.device)
         self._scheduled = not is_constant(settings.values)
         if self._scheduled:
-            self._set_learning_rate(0)
+            self._set_learning_rate(self.start_step)
         patience = settings["patience"]
         watch = patience > 0 and len(self.x_val) > 0
         self.early_stopping = EarlyStopping(patience, settings["restore_best"]) if watch else None
@@ -136,14 +145,7 @@ class Trainer:
         # Token ids stay whole numbers for Embedding; everything else trains in float32.
         integer = np.issubdtype(np.asarray(x).dtype, np.integer)
         xt = torch.as_tensor(x, dtype=torch.int64 if integer else torch.float32)
-        yt = torch.as_tensor(y)
-        if self.task == "regression":
-            yt = yt.to(torch.float32).reshape(len(yt), -1)
-        elif self.loss_name == "bce":
-            yt = yt.to(torch.float32).reshape(-1, 1)
-        else:
-            yt = yt.to(torch.int64).reshape(-1)
-        return xt.to(self.device), yt.to(self.device)
+        return xt.to(self.device), self.rules.targets(y).to(self.device)
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The batch for the current step: reshuffled at each epoch start, unless full batch."""
@@ -168,15 +170,19 @@ class Trainer:
         total.backward()
         return loss.detach()
 
-    def _set_learning_rate(self, step: int) -> None:
-        """Set the scheduled rate for update `step`: plain Python floats, no device sync."""
-        lr = learning_rate(
-            step,
-            self.total_steps,
+    def planned_learning_rate(self, step: int) -> float:
+        """The rate the plan gives update `step` (counted over the whole run)."""
+        return learning_rate(
+            step - self.plan_start,
+            self.total_steps - self.plan_start,
             self.settings["learning_rate"],
             self.settings.values,
             self.steps_per_epoch,
         )
+
+    def _set_learning_rate(self, step: int) -> None:
+        """Set the scheduled rate for update `step`: plain Python floats, no device sync."""
+        lr = self.planned_learning_rate(step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
@@ -187,93 +193,72 @@ class Trainer:
         epoch = self.step_count // self.steps_per_epoch
         return self.early_stopping.update(epoch, val_loss, self.model)
 
-    def _final_snapshot(
-        self,
-        pending: list[torch.Tensor],
-        since: float,
-        since_step: int,
-        stopped_early: bool,
-    ) -> Snapshot:
-        """The "finished" report, after early stopping has restored the best weights."""
-        message = self._early_note
-        early = self.early_stopping
-        healthy = not pending or bool(torch.isfinite(torch.stack(pending)).all())
-        if early is not None and healthy:
-            epoch = self.step_count // self.steps_per_epoch
-            restored = early.restore_best and early.restore(self.model, epoch)
-            message = early.message(epoch, stopped_early, restored)
-        snap = self._snapshot(pending, "finished", since, since_step)
-        if snap.status == "finished":
-            snap.message = message
-        return snap
+    def advance(self, want_grads: bool) -> tuple[torch.Tensor, dict[str, float], bool]:
+        """One optimizer update: (batch loss on the device, gradient norms if wanted, whether
+        early stopping ended the run at this step's epoch end)."""
+        xb, yb = self._batch()
+        loss = self._train_step(xb, yb)
+        grads = probes.grad_norms(self.layers) if want_grads else {}
+        clip = self.settings["clip_norm"]
+        if clip > 0:
+            nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+        if self._scheduled:
+            self._set_learning_rate(self.step_count)
+        self.optimizer.step()
+        self.step_count += 1
+        stop = (
+            self.early_stopping is not None
+            and self.step_count % self.steps_per_epoch == 0
+            and self._epoch_end()
+        )
+        return loss, grads, stop
+
+    def layer_labels(self) -> list[tuple[str, str]]:
+        """(node id, label) of every layer with weights, input to output."""
+        return [(nid, self.model.labels.get(nid, nid)) for nid, _m in self.layers]
+
+    @property
+    def done(self) -> bool:
+        return self.step_count >= self.total_steps
 
     # -- the loop -------------------------------------------------------------------------
+    def train_mode(self) -> None:
+        self.model.train()
+
     def run(self, control: TrainingControl | None = None) -> Iterator[Snapshot]:
         """Train until done or stopped, yielding snapshots; ends with a final one."""
-        control = control or TrainingControl()
         opts = self.options
-        clip = self.settings["clip_norm"]
-        every = opts.snapshot_every_steps
-        interval = opts.min_interval_s
-        pending: list[torch.Tensor] = []
-        last_time = time.perf_counter()
-        last_step = self.step_count
-        paused_reported = False
-        stopped_early = False
-        final_grads: dict[str, float] = {}
-        self.model.train()
-        while self.step_count < self.total_steps:
-            if not control.may_step():
-                if control.stop_requested:
-                    yield self._snapshot(pending, "stopped", last_time, last_step)
-                    return
-                if not paused_reported:
-                    snap = self._snapshot(pending, "paused", last_time, last_step)
-                    yield snap
-                    if snap.status == "diverged":
-                        return
-                    last_time, last_step, pending = time.perf_counter(), self.step_count, []
-                    paused_reported = True
-                control.wait(0.05)
-                continue
-            single = control.paused
-            paused_reported = single
-            if single:
-                due = True
-            elif every > 0:
-                due = self.step_count + 1 - last_step >= every
-            else:
-                due = time.perf_counter() - last_time >= interval
-            xb, yb = self._batch()
-            loss = self._train_step(xb, yb)
-            grads = probes.grad_norms(self.layers) if due and opts.grad_norms else {}
-            if clip > 0:
-                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
-            if self._scheduled:
-                self._set_learning_rate(self.step_count)
-            self.optimizer.step()
-            self.step_count += 1
-            pending.append(loss)
-            if self.early_stopping is not None and self.step_count % self.steps_per_epoch == 0:
-                stopped_early = self._epoch_end()
-                if stopped_early:
-                    final_grads = grads
-                    break
-            if not due:
-                continue
-            status: Status = "paused" if single else "running"
-            if not single and self.step_count >= self.total_steps:
-                final_grads = grads  # the last step's report is the final one, not a duplicate
-                break
-            snap = self._snapshot(pending, status, last_time, last_step)
+        for snaps in drive(
+            self, control, opts.snapshot_every_steps, opts.min_interval_s, opts.grad_norms
+        ):
+            if snaps and snaps[0] is not None:
+                yield snaps[0]
+
+    def reports(
+        self,
+        pending: list[torch.Tensor],
+        status: Status,
+        since: float,
+        since_step: int,
+        grads: dict[str, float],
+        stopped_early: bool = False,
+    ) -> list[Snapshot]:
+        """The loop's report: one snapshot; the final one after early stopping's restore."""
+        message = ""
+        if status == "finished":
+            message = self._early_note
+            early = self.early_stopping
+            healthy = not pending or bool(torch.isfinite(torch.stack(pending)).all())
+            if early is not None and healthy:
+                epoch = self.step_count // self.steps_per_epoch
+                restored = early.restore_best and early.restore(self.model, epoch)
+                message = early.message(epoch, stopped_early, restored)
+        snap = self._snapshot(pending, status, since, since_step)
+        if snap.status != "diverged":
             snap.grad_norms = grads
-            yield snap
-            if snap.status == "diverged":
-                return
-            last_time, last_step, pending = time.perf_counter(), self.step_count, []
-        snap = self._final_snapshot(pending, last_time, last_step, stopped_early)
-        snap.grad_norms = final_grads
-        yield snap
+            if status == "finished":
+                snap.message = message
+        return [snap]
 
     def _snapshot(
         self,
@@ -291,6 +276,7 @@ class Trainer:
             step=self.step_count,
             epoch=self.step_count // self.steps_per_epoch,
             epoch_fraction=self.step_count / self.total_steps if self.total_steps else 1.0,
+            steps_per_epoch=self.steps_per_epoch,
             status=status,
             step_losses=losses,
             batch_loss=float(losses.mean()) if len(losses) else float("nan"),
@@ -325,12 +311,29 @@ class Trainer:
             and opts.boundary_every
             and (final or (self._snapshots_made - 1) % opts.boundary_every == 0)
         ):
-            snap.boundary = probes.boundary_values(self)
+            snap.boundary = self.boundary()
         if opts.predictions_every and (
             final or (self._snapshots_made - 1) % opts.predictions_every == 0
         ):
-            snap.predictions = probes.predictions(self)
+            snap.predictions = self.predictions()
         return snap
+
+    def boundary(self) -> Boundary | None:
+        """The output surface over the 2D grid, for the current weights."""
+        if self.grid is None:
+            return None
+        features, extent = self.grid
+        return probes.boundary_values(self.predict(features), self.rules, extent)
+
+    def predictions(self) -> Predictions | None:
+        """Validation predictions (on at most `eval_max_samples`) for the current weights."""
+        limit = self.options.eval_max_samples
+        if self.rules.regression:
+            limit = min(limit, probes.SCATTER_POINTS)
+        x, y = self.x_val[:limit], self.y_val[:limit]
+        if len(x) == 0:
+            return None
+        return probes.predictions(self.predict(x), y, self.rules, self.dataset)
 
     # -- evaluation -----------------------------------------------------------------------
     @torch.no_grad()
@@ -347,14 +350,7 @@ class Trainer:
         if len(x) == 0:
             return float("nan"), None
         out = self.predict(x)
-        loss = float(self.loss_fn(out, y))
-        if self.task == "regression":
-            return loss, None
-        if self.loss_name == "bce":
-            correct = ((out > 0).to(y.dtype) == y).float().mean()
-        else:
-            correct = (out.argmax(dim=1) == y).float().mean()
-        return loss, float(correct)
+        return float(self.loss_fn(out, y)), self.rules.accuracy(out, y)
 
     def evaluate(self, split: str) -> tuple[float, float | None]:
         """Score one split ("train", "val" or "test"). The test split is scored only on request."""

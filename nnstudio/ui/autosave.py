@@ -11,17 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from nnstudio.core import recovery
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.history import History
 from nnstudio.core.project import Project, project_from_dict, project_to_dict
+from nnstudio.core.run import RunBook
 from nnstudio.ui.document import Document
 
 DEFAULT_INTERVAL_S = 60.0
@@ -51,8 +49,7 @@ class _Snapshot:
     """What one autosave writes: copies the GUI thread may go on changing afterwards."""
 
     project: Project
-    weights: dict[str, Any] | None
-    history: History | None
+    runs: RunBook
     source: Path | None
     epoch: int
 
@@ -71,12 +68,10 @@ class AutoSaver(QObject):
     def __init__(
         self,
         document: Document,
-        extras: Callable[[], dict[str, Any]],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.document = document
-        self.extras = extras
         self.interval_s = autosave_interval()
         self.timer = QTimer(self)
         self.timer.setObjectName("autosave_timer")
@@ -146,9 +141,7 @@ class AutoSaver(QObject):
             return None
         try:
             snapshot = self._snapshot()
-            path = recovery.write_recovery(
-                snapshot.project, snapshot.weights, snapshot.history, snapshot.source
-            )
+            path = recovery.write_recovery(snapshot.project, snapshot.runs, snapshot.source)
         except NNStudioError as exc:
             self._report(str(exc))
             return None
@@ -161,16 +154,12 @@ class AutoSaver(QObject):
         return path
 
     def _snapshot(self) -> _Snapshot:
-        extras = self.extras() or {}
-        weights = extras.get("weights")
-        history = extras.get("history")
         project = self.document.project
         return _Snapshot(
             project=project_from_dict(project_to_dict(project)),
             # Trained state dicts are replaced whole after each run, never changed in place,
-            # so a shallow copy is enough to hand to the worker thread.
-            weights=dict(weights) if weights is not None else None,
-            history=History.from_dict(history.to_dict()) if history is not None else None,
+            # so copying the runs with shallow copies of their weights is enough.
+            runs=self.document.runs.copy_for_saving(),
             source=self.document.path,
             epoch=self._epoch,
         )
@@ -180,9 +169,7 @@ class AutoSaver(QObject):
         path: Path | None = None
         error = ""
         try:
-            path = recovery.write_recovery(
-                snapshot.project, snapshot.weights, snapshot.history, snapshot.source
-            )
+            path = recovery.write_recovery(snapshot.project, snapshot.runs, snapshot.source)
         except NNStudioError as exc:
             error = str(exc)
         except Exception as exc:  # an autosave must never take the app down

@@ -17,6 +17,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.graph import NODE_MOVED, Graph, GraphEvent
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.project import Project
+from nnstudio.core.run import RunBook
 from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.validation import Analysis, analyze
 
@@ -35,6 +36,8 @@ class Document(QObject):
     path_changed = Signal(str)
     modified_changed = Signal(bool)
     locked_changed = Signal(bool)
+    runs_changed = Signal()
+    """Runs were added, removed, renamed or pinned, or the current run changed."""
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +46,8 @@ class Document(QObject):
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._project = project or Project()
         self._path: Path | None = None
+        self.runs = RunBook()
+        """Every training run of this project; saved with it."""
         self._unsubscribe = self._project.graph.subscribe(self._on_graph_event)
         self._locked = False
         self.analysis: Analysis = Analysis()
@@ -93,16 +98,21 @@ class Document(QObject):
             self._locked = locked
             self.locked_changed.emit(locked)
 
-    def replace_project(self, project: Project, path: str | Path | None = None) -> None:
-        """Open a different project: the undo history starts over and the document is clean."""
+    def replace_project(
+        self, project: Project, path: str | Path | None = None, runs: RunBook | None = None
+    ) -> None:
+        """Open a different project (with its runs): the undo history starts over and the
+        document is clean."""
         self._unsubscribe()
         self._project = project
+        self.runs = runs if runs is not None else RunBook()
         self._unsubscribe = project.graph.subscribe(self._on_graph_event)
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._path = Path(path) if path is not None else None
         self.reanalyze(emit=False)
         self.project_replaced.emit()
+        self.runs_changed.emit()
         self.analysis_changed.emit(self.analysis)
         self.path_changed.emit(str(self._path or ""))
         self.modified_changed.emit(False)

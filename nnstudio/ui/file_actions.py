@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.core import recovery
 from nnstudio.core.errors import ProjectFileError
-from nnstudio.core.finite import NonFiniteWeightsError
 from nnstudio.core.project import Project
 from nnstudio.core.project_files import PROJECT_SUFFIX
 from nnstudio.core.safe_write import ReadOnlyFileError
@@ -95,7 +94,7 @@ class FileActions:
         except ProjectFileError as exc:
             self.show_error("Cannot open project", str(exc))
             return False
-        self.document.replace_project(loaded.project, path)
+        self.document.replace_project(loaded.project, path, loaded.runs)
         settings_store.add_recent_file(str(path))
         self.project_loaded.emit(loaded)
         notes = " ".join(getattr(loaded, "notes", []) or [])
@@ -130,11 +129,13 @@ class FileActions:
         return answer == buttons.Yes
 
     def _write(self, path: Path) -> bool:
-        allowed: dict[str, bool] = {}
+        replace_read_only = False
         while True:
             try:
-                extras = self.save_extras() if self.save_extras is not None else {}
-                written = project_io.write_project(path, self.document.project, **extras, **allowed)
+                written = project_io.write_project(
+                    path, self.document.project, self.document.runs,
+                    replace_read_only=replace_read_only,
+                )  # fmt: skip
                 break
             except ReadOnlyFileError as exc:
                 if not self.ask_save_anyway(
@@ -143,15 +144,7 @@ class FileActions:
                 ):
                     self.show_status(f"Not saved: {exc.path.name} is read-only.")
                     return False
-                allowed["replace_read_only"] = True
-            except NonFiniteWeightsError as exc:
-                if not self.ask_save_anyway(
-                    "Save diverged weights?",
-                    f"{exc}\n\nSave them anyway? (No keeps the file as it is.)",
-                ):
-                    self.show_status("Not saved: the weights are not finite numbers.")
-                    return False
-                allowed["allow_non_finite"] = True
+                replace_read_only = True
             except ProjectFileError as exc:
                 self.show_error("Cannot save project", f"{exc}\n\n{UNSAVED_NOTE}")
                 return False
@@ -216,7 +209,7 @@ class FileActions:
         except ProjectFileError as exc:
             self.show_error("Cannot recover project", str(exc))
             return False
-        self.document.replace_project(loaded.project, entry.source_path)
+        self.document.replace_project(loaded.project, entry.source_path, loaded.runs)
         self.document.undo_stack.resetClean()  # unsaved until the user saves it
         self.project_loaded.emit(loaded)
         # Our own autosave of it first; only then does the crashed session's copy go.

@@ -7,7 +7,6 @@ document. Training (added by nnstudio.ui.training) plugs in through `add_panel_d
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,11 +38,11 @@ from nnstudio.ui.mime import put_on_clipboard
 from nnstudio.ui.palette import Palette
 from nnstudio.ui.problems import ProblemsPanel
 from nnstudio.ui.settings_panel import SettingsPanel
+from nnstudio.ui.training.install import install as install_training
 
 APP_NAME = "NN Studio"
 STATE_VERSION = 1
 STATUS_TIMEOUT_MS = 10_000
-EXTENSION_MODULE = "nnstudio.ui.training.install"
 """If this module exists, its `install(window)` runs at the end of construction (training)."""
 Area = Qt.DockWidgetArea
 
@@ -71,12 +70,10 @@ class MainWindow(FileActions, QMainWindow):
         self.document = Document(project, self)
         if path is not None:
             self.document.mark_saved(path)
-        self.save_extras: Callable[[], dict[str, Any]] | None = None
-        """Returns extra save_project arguments (weights=, history=) when training has any."""
         self.close_guards: list[Callable[[], bool]] = []
         """Each is asked before the window closes; any False keeps it open."""
         self.editing_locked = False
-        self.autosaver = AutoSaver(self.document, self._autosave_extras, self)
+        self.autosaver = AutoSaver(self.document, self)
         self.scene = GraphScene(self.document, self)
         self.view = GraphView(self.scene, self)
         self.setCentralWidget(self.view)
@@ -374,13 +371,8 @@ class MainWindow(FileActions, QMainWindow):
         self.autosaver.saved.connect(self._autosave_succeeded)
 
     def _install_extensions(self) -> None:
-        try:
-            module = importlib.import_module(EXTENSION_MODULE)
-        except ModuleNotFoundError as exc:
-            if exc.name and EXTENSION_MODULE.startswith(exc.name):
-                return
-            raise
-        module.install(self)
+        """Live training: toolbar, Training tab and Runs (a module of its own)."""
+        install_training(self)
 
     # -- public hooks for training ----------------------------------------------------------
     def add_panel_dock(
@@ -410,9 +402,6 @@ class MainWindow(FileActions, QMainWindow):
         self.editing_locked_changed.emit(locked)
 
     # -- autosave ---------------------------------------------------------------------------
-    def _autosave_extras(self) -> dict[str, Any]:
-        return self.save_extras() if self.save_extras is not None else {}
-
     def _autosave_failed(self, message: str) -> None:
         """Stays in the status bar until an autosave succeeds: the work is not protected."""
         self.show_status(f"Autosave failed, so unsaved work is not protected: {message}")

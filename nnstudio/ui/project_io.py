@@ -7,7 +7,6 @@ read as an import. Everything that can fail raises ProjectFileError with a messa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from nnstudio.core.project import Project
 from nnstudio.core.project_files import (
@@ -17,6 +16,7 @@ from nnstudio.core.project_files import (
     nnstudio_path_for,
     save_project,
 )
+from nnstudio.core.run import RunBook
 
 OPEN_FILTER = "NN Studio projects (*.nnstudio *.json);;All files (*)"
 SAVE_FILTER = "NN Studio project (*.nnstudio)"
@@ -27,9 +27,12 @@ def read_project(path: str | Path) -> LoadedProject:
     return load_project(path)
 
 
-def write_project(path: str | Path, project: Project, **extras: Any) -> Path:
-    """Save atomically (keeping a .bak); `extras` are weights= and history= when there are any."""
-    return save_project(nnstudio_path_for(path), project, **extras)
+def write_project(
+    path: str | Path, project: Project, runs: RunBook | None = None, replace_read_only: bool = False
+) -> Path:
+    """Save atomically (keeping a .bak), with the project's runs; a read-only file raises
+    ReadOnlyFileError unless `replace_read_only` (the user said yes)."""
+    return save_project(nnstudio_path_for(path), project, runs, replace_read_only)
 
 
 def is_native(path: str | Path | None) -> bool:

@@ -20,15 +20,10 @@ from nnstudio.core.history import (
     Series,
     evenly_spaced,
 )
-from nnstudio.training.snapshot import Snapshot
 
 
-def snap(step: int, losses: list[float], **values: float | None) -> Snapshot:
-    s = Snapshot(step=step, epoch=0, epoch_fraction=0.0)
-    s.step_losses = np.asarray(losses, dtype=np.float32)
-    for name, value in values.items():
-        setattr(s, name, value)
-    return s
+def record(h: History, step: int, losses: list[float], **values: float) -> None:
+    h.record(step, np.asarray(losses, dtype=np.float32), values)
 
 
 def test_evenly_spaced_keeps_ends_and_count() -> None:
@@ -66,11 +61,17 @@ def test_extend_matches_append() -> None:
     assert a.points() == b.points()
 
 
-def test_append_snapshot_fills_series() -> None:
+def test_record_fills_series() -> None:
     h = History()
-    h.append_snapshot(snap(3, [1.0, 0.9, 0.8], train_loss=0.7, val_loss=0.75, learning_rate=0.1))
-    h.append_snapshot(
-        snap(5, [0.6, math.inf], train_loss=0.5, val_accuracy=0.9, learning_rate=0.05)
+    record(h, 3, [1.0, 0.9, 0.8], train_loss=0.7, val_loss=0.75, learning_rate=0.1)
+    record(
+        h,
+        5,
+        [0.6, math.inf],
+        train_loss=0.5,
+        val_loss=math.nan,
+        val_accuracy=0.9,
+        learning_rate=0.05,
     )
     assert h.get(BATCH_LOSS).points()[0] == [1, 2, 3, 4, 5]
     assert math.isinf(h.get(BATCH_LOSS).points()[1][-1])
@@ -81,13 +82,12 @@ def test_append_snapshot_fills_series() -> None:
     assert h.last_step == 5
 
 
-def test_pause_report_does_not_duplicate_and_begin_run_continues() -> None:
+def test_pause_report_does_not_duplicate_and_continued_steps_extend() -> None:
     h = History()
-    h.append_snapshot(snap(10, [0.5] * 10, train_loss=0.5))
-    h.append_snapshot(snap(10, [], train_loss=0.5))  # a pause report at the same step
+    record(h, 10, [0.5] * 10, train_loss=0.5)
+    record(h, 10, [], train_loss=0.5)  # a pause report at the same step
     assert h.get(TRAIN_LOSS).points() == ([10], [0.5])
-    h.begin_run()  # a new Trainer counts steps from 0 again
-    h.append_snapshot(snap(2, [0.4, 0.3], train_loss=0.3))
+    record(h, 12, [0.4, 0.3], train_loss=0.3)  # a continued run reports whole-run steps
     assert h.get(TRAIN_LOSS).points()[0] == [10, 12]
     assert h.get(BATCH_LOSS).points()[0][-2:] == [11, 12]
     h.clear()
@@ -98,7 +98,7 @@ def test_to_dict_is_bounded_json_and_round_trips_exactly() -> None:
     h = History()
     for i in range(40):
         losses = np.linspace(1, 0.1, 1000) / (i + 1)
-        h.append_snapshot(snap((i + 1) * 1000, list(losses), train_loss=float(losses[-1])))
+        record(h, (i + 1) * 1000, list(losses), train_loss=float(losses[-1]))
     h.append("custom/grad_n2", 40_000, float("nan"))
     data = h.to_dict()
     text = json.dumps(data, allow_nan=False)  # strict JSON: NaN became null
@@ -110,7 +110,7 @@ def test_to_dict_is_bounded_json_and_round_trips_exactly() -> None:
     assert again.to_dict() == data
     assert again == History.from_dict(again.to_dict())
     assert again.last_step == 40_000
-    assert again.step_offset == 0, "a loaded history only continues after begin_run()"
+    assert again.thinned(100).get(BATCH_LOSS).points()[0][-1] == 40_000
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from nnstudio.core.history import History
 from nnstudio.core.project import Project, project_to_dict
 from nnstudio.core.project_files import load_project, read_project_document, save_project
 from nnstudio.core.project_zip import member_name_problem, parse_json
+from nnstudio.core.run_io import single_run_book
 from nnstudio.core.templates import TEMPLATES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,7 +99,9 @@ def test_corpus_base_is_valid(tmp_path: Path) -> None:
 
 def test_refusals_leave_the_open_document_alone(tmp_path: Path) -> None:
     project = TEMPLATES.get("spiral_mlp").build()
-    open_doc = load_project(save_project(tmp_path / "open.nnstudio", project, history=History()))
+    open_doc = load_project(
+        save_project(tmp_path / "open.nnstudio", project, single_run_book(project, None, History()))
+    )
     before = project_to_dict(open_doc.project)
     for name in EXPECTED:
         with pytest.raises(ProjectFileError):

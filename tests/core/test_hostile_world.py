@@ -30,6 +30,7 @@ from nnstudio.core.history import History
 from nnstudio.core.history_guard import MAX_HISTORY_VALUES
 from nnstudio.core.project import Project
 from nnstudio.core.project_files import archive_bytes, check_weights, load_project, save_project
+from nnstudio.core.run_io import single_run_book
 from nnstudio.core.safe_read import (
     UnsafeFileError,
     is_folder,
@@ -138,7 +139,7 @@ def _csv_project(tmp_path: Path) -> tuple[Path, Path]:
     history = History()
     history.append("train_loss", 1, 0.5)
     path = tmp_path / "project.nnstudio"
-    save_project(path, project, weights, history)
+    save_project(path, project, single_run_book(project, weights, history))
     return path, data
 
 
@@ -153,7 +154,7 @@ def test_a_project_whose_csv_moved_opens_with_everything_else_intact(tmp_path) -
     missing = missing_location(loaded.project.dataset)
     assert missing is not None and missing.kind == "file"
     # Saving keeps the unchecked weights; locating the file makes them checkable again.
-    again = save_project(tmp_path / "again.nnstudio", loaded.project, loaded.weights)
+    again = save_project(tmp_path / "again.nnstudio", loaded.project, loaded.runs)
     assert load_project(again).weights is not None
     fixed = Project(loaded.project.graph, relocated(loaded.project.dataset, str(moved)))
     assert missing_location(fixed.dataset) is None
@@ -311,10 +312,8 @@ def test_non_finite_weights_are_not_saved_without_asking(tmp_path) -> None:
     save_project(path, project)
     before = path.read_bytes()
     with pytest.raises(NonFiniteWeightsError, match="2 values"):
-        save_project(path, project, state)
+        save_project(path, project, single_run_book(project, state, None))
     assert path.read_bytes() == before
-    save_project(path, project, state, allow_non_finite=True)
-    assert non_finite_count(load_project(path).weights) == 2
 
 
 def test_an_autosave_leaves_non_finite_weights_out(tmp_path, monkeypatch) -> None:
@@ -322,7 +321,7 @@ def test_an_autosave_leaves_non_finite_weights_out(tmp_path, monkeypatch) -> Non
     project = TEMPLATES.get("xor_mlp").build()
     state = {k: torch.full_like(v, float("nan")) for k, v in xor_state().items()}
     try:
-        written = recovery.write_recovery(project, state)
+        written = recovery.write_recovery(project, single_run_book(project, state, None))
         assert load_project(written).weights is None
     finally:
         recovery.clear_session()
@@ -331,10 +330,9 @@ def test_an_autosave_leaves_non_finite_weights_out(tmp_path, monkeypatch) -> Non
 def test_archive_bytes_checks_numpy_too() -> None:
     assert non_finite_count({"a": np.array([1.0, np.nan]), "b": np.array([1, 2])}) == 1
     with pytest.raises(NonFiniteWeightsError):
-        archive_bytes(
-            TEMPLATES.get("xor_mlp").build(),
-            {k: torch.full_like(v, float("inf")) for k, v in xor_state().items()},
-        )
+        project = TEMPLATES.get("xor_mlp").build()
+        state = {k: torch.full_like(v, float("inf")) for k, v in xor_state().items()}
+        archive_bytes(project, single_run_book(project, state, None))
 
 
 # -- 11. saving: symlinks, read-only files, stale temp files -------------------------------

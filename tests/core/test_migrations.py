@@ -45,7 +45,7 @@ def v1() -> dict:
 
 
 def test_chain_has_one_step_per_older_version() -> None:
-    assert FORMAT_VERSION == 2
+    assert FORMAT_VERSION == 3
     assert sorted(MIGRATIONS) == list(range(1, FORMAT_VERSION))
 
 

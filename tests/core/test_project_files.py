@@ -30,10 +30,18 @@ from nnstudio.core.project_files import (
     save_project,
 )
 from nnstudio.core.project_zip import build_archive
+from nnstudio.core.run_io import single_run_book
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.training import ProbeOptions, Trainer
+from nnstudio.training.session import TrainingSession
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def one_point() -> History:
+    history = History()
+    history.record(1, [0.5])
+    return history
 
 
 def small_project(name: str = "xor_mlp", epochs: int = 3) -> Project:
@@ -51,7 +59,7 @@ def trained(project: Project) -> tuple[Trainer, History]:
     )
     history = History()
     for snap in trainer.run():
-        history.append_snapshot(snap)
+        history.record(snap.step, snap.step_losses, snap.metrics())
     return trainer, history
 
 
@@ -81,11 +89,13 @@ def test_project_round_trip_is_exact(tmp_path: Path, name: str) -> None:
 
 def test_weights_and_history_round_trip(tmp_path: Path, trained_xor) -> None:
     project, weights, history = trained_xor
-    path = save_project(tmp_path / "t.nnstudio", project, weights, history)
+    path = save_project(
+        tmp_path / "t.nnstudio", project, single_run_book(project, weights, history)
+    )
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == [
-            "history.json",
             "project.json",
+            "runs.json",
             "weights.safetensors",
         ]
     loaded = load_project(path)
@@ -95,13 +105,15 @@ def test_weights_and_history_round_trip(tmp_path: Path, trained_xor) -> None:
         assert loaded.weights[key].dtype == tensor.dtype
     assert loaded.history == history
     assert loaded.history.get(BATCH_LOSS).points() == history.get(BATCH_LOSS).points()
-    again = save_project(tmp_path / "u.nnstudio", loaded.project, loaded.weights, loaded.history)
+    again = save_project(tmp_path / "u.nnstudio", loaded.project, loaded.runs)
     assert again.read_bytes() == path.read_bytes()
 
 
 def test_opened_weights_continue_training(tmp_path: Path, trained_xor) -> None:
     project, weights, history = trained_xor
-    loaded = load_project(save_project(tmp_path / "t.nnstudio", project, weights, history))
+    loaded = load_project(
+        save_project(tmp_path / "t.nnstudio", project, single_run_book(project, weights, history))
+    )
     dataset = load_dataset(loaded.project.dataset)
     resumed = Trainer(
         loaded.project.graph,
@@ -116,11 +128,13 @@ def test_opened_weights_continue_training(tmp_path: Path, trained_xor) -> None:
     original.load_state_dict(weights)
     assert torch.equal(resumed.predict(x), fresh.predict(x)), "same weights, same outputs"
     before = len(loaded.history.get(TRAIN_LOSS))
-    loaded.history.begin_run()
-    for snap in resumed.run():
-        loaded.history.append_snapshot(snap)
+    run = loaded.current_run
+    steps = run.steps_done
+    for _reports in TrainingSession([run], ProbeOptions(snapshot_every_steps=4)).run():
+        pass
     xs, _ = loaded.history.get(TRAIN_LOSS).points()
     assert len(xs) > before and xs == sorted(xs), "the continued run extends the curves"
+    assert run.steps_done == 2 * steps and xs[-1] == run.steps_done
 
 
 def test_weights_that_do_not_fit_are_refused_on_save(tmp_path: Path, trained_xor) -> None:
@@ -130,7 +144,7 @@ def test_weights_that_do_not_fit_are_refused_on_save(tmp_path: Path, trained_xor
     with pytest.raises(ProjectFileError, match="shape"):
         check_weights(changed, weights)
     with pytest.raises(ProjectFileError, match="shape"):
-        save_project(tmp_path / "x.nnstudio", changed, weights)
+        save_project(tmp_path / "x.nnstudio", changed, single_run_book(changed, weights, None))
     assert not (tmp_path / "x.nnstudio").exists()
 
 
@@ -143,7 +157,11 @@ def test_expected_weights_allocates_nothing() -> None:
 
 
 def test_loading_without_weights_does_not_import_torch(tmp_path: Path) -> None:
-    path = save_project(tmp_path / "p.nnstudio", small_project(), history=History())
+    path = save_project(
+        tmp_path / "p.nnstudio",
+        small_project(),
+        single_run_book(small_project(), None, one_point()),
+    )
     code = (
         "import sys\n"
         "from nnstudio.core.project_files import load_project\n"
@@ -347,7 +365,9 @@ def test_every_layer_type_round_trips_its_weights(tmp_path: Path) -> None:
             continue
         model = compile_graph(project.graph, project.shape_context(), seed=1)
         weights = model.state_dict()
-        path = save_project(tmp_path / f"{spec.name}.nnstudio", project, weights)
+        path = save_project(
+            tmp_path / f"{spec.name}.nnstudio", project, single_run_book(project, weights, None)
+        )
         loaded = load_project(path)
         assert loaded.weights.keys() == weights.keys(), spec.name
         for key, tensor in weights.items():

@@ -15,6 +15,7 @@ from nnstudio.core import recovery
 from nnstudio.core.history import History
 from nnstudio.core.project import project_to_dict
 from nnstudio.core.project_files import load_project
+from nnstudio.core.run_io import single_run_book
 from nnstudio.core.templates import TEMPLATES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,7 +73,9 @@ def test_write_recovery_round_trips_and_is_not_offered_to_itself(folder: Path) -
 
     project = small_project()
     trainer, history = trained(project)
-    path = recovery.write_recovery(project, trainer.model.state_dict(), history, "/x/doc.nnstudio")
+    path = recovery.write_recovery(
+        project, single_run_book(project, trainer.model.state_dict(), history), "/x/doc.nnstudio"
+    )
     assert path.parent == folder and path.suffix == ".nnstudio"
     if os.name == "posix":
         assert path.stat().st_mode & 0o777 == 0o600, "autosaves are private"
@@ -81,7 +84,9 @@ def test_write_recovery_round_trips_and_is_not_offered_to_itself(folder: Path) -
     loaded = load_project(path)
     assert project_to_dict(loaded.project) == project_to_dict(project)
     assert loaded.weights is not None and loaded.history == history and not loaded.notes
-    again = recovery.write_recovery(project, None, history, "/x/doc.nnstudio")
+    again = recovery.write_recovery(
+        project, single_run_book(project, None, history), "/x/doc.nnstudio"
+    )
     assert again == path, "one autosave per document, overwritten"
     assert recovery.pending_recoveries() == [], "a running session's autosaves are not offered"
 
@@ -92,7 +97,9 @@ def test_weights_that_no_longer_fit_are_left_out(folder: Path) -> None:
     project = small_project()
     trainer, _ = trained(project)
     project.graph.set_param("n2", "units", 7)  # edited after training
-    path = recovery.write_recovery(project, trainer.model.state_dict(), None, None)
+    path = recovery.write_recovery(
+        project, single_run_book(project, trainer.model.state_dict(), None)
+    )
     loaded = load_project(path)
     assert loaded.weights is None and loaded.project.graph.nodes["n2"].params["units"] == 7
 
@@ -133,8 +140,8 @@ def test_running_session_is_left_alone_until_it_dies(folder: Path) -> None:
 
 def test_clean_exit_leaves_nothing_behind(folder: Path) -> None:
     project = TEMPLATES.get("circle_mlp").build()
-    recovery.write_recovery(project, None, History(), "/work/c.nnstudio")
-    recovery.write_recovery(project, None, None, None)
+    recovery.write_recovery(project, single_run_book(project, None, History()), "/work/c.nnstudio")
+    recovery.write_recovery(project, None, None)
     assert len(list(folder.glob("*.nnstudio"))) == 2
     recovery.forget_recovery("/work/c.nnstudio")
     assert len(list(folder.glob("*.nnstudio"))) == 1

@@ -112,10 +112,10 @@ def seeds(target: str) -> tuple[bytes, ...]:
         for step in range(1, 30):
             history.append("train_loss", step, 1.0 / step)
         if target == "zip":
-            return tuple(archive_bytes(p, _weights(p), history) for p in projects[:1]) + tuple(
+            return tuple(archive_bytes(p, _book(p, history)) for p in projects[:1]) + tuple(
                 archive_bytes(p) for p in projects
             )
-        archive = zipfile.ZipFile(io.BytesIO(archive_bytes(projects[0], _weights(projects[0]))))
+        archive = zipfile.ZipFile(io.BytesIO(archive_bytes(projects[0], _book(projects[0]))))
         return (archive.read("weights.safetensors"),)
     if target == "history":
         history = History()
@@ -139,6 +139,12 @@ def seeds(target: str) -> tuple[bytes, ...]:
             b"\xef\xbb\xbfh\xe9,y\nnan,0\ninf,1\n3,1\n4,0\n",
         )
     raise KeyError(target)
+
+
+def _book(project, history=None):
+    from nnstudio.core.run_io import single_run_book
+
+    return single_run_book(project, _weights(project), history)
 
 
 def _weights(project):

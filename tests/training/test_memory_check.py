@@ -14,8 +14,7 @@ from nnstudio.core.memory import (
 )
 from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.templates import TEMPLATES, mlp
-from nnstudio.training import Trainer
-from nnstudio.training import memory_check
+from nnstudio.training import Trainer, memory_check
 
 XOR = DatasetConfig("xor", {"n_samples": 50})
 

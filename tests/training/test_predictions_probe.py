@@ -41,7 +41,7 @@ def test_bce_confusion_matches_a_hand_count() -> None:
         np.array([[0.0], [0.0], [1.0], [1.0], [1.0]]),
         [[-1.0], [2.0], [3.0], [-0.5], [0.1]],
     )
-    result = probes.predictions(trainer)
+    result = trainer.predictions()
     assert result is not None and result.confusion is not None
     np.testing.assert_array_equal(result.confusion, [[1, 1], [1, 2]])
     assert result.confusion.dtype == np.int64
@@ -57,7 +57,7 @@ def test_cross_entropy_confusion_uses_the_argmax() -> None:
         np.array([0, 1, 1, 0]),
         [[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.6, 0.4]],
     )
-    result = probes.predictions(trainer)
+    result = trainer.predictions()
     assert result is not None
     np.testing.assert_array_equal(result.confusion, [[2, 0], [1, 1]])
 
@@ -76,13 +76,13 @@ def test_confusion_of_a_real_run_sums_to_the_validation_size() -> None:
 
 def test_confusion_is_capped_at_eval_max_samples() -> None:
     trainer = make_trainer(options=ProbeOptions(snapshot_every_steps=1, eval_max_samples=7))
-    result = probes.predictions(trainer)
+    result = trainer.predictions()
     assert result is not None and result.confusion.sum() == 7
 
 
 def test_regression_gives_matching_true_and_predicted_arrays() -> None:
     trainer = make_trainer(PLANE, mlp([8], "tanh", task="regression", loss="mse"))
-    result = probes.predictions(trainer)
+    result = trainer.predictions()
     assert result is not None and result.confusion is None and result.images is None
     n = min(len(trainer.x_val), probes.SCATTER_POINTS)
     assert result.true.shape == result.predicted.shape == (n,)
@@ -97,14 +97,14 @@ def test_regression_keeps_at_most_500_points() -> None:
         mlp([4], "tanh", task="regression", loss="mse"),
     )
     assert len(trainer.x_val) > probes.SCATTER_POINTS
-    result = probes.predictions(trainer)
+    result = trainer.predictions()
     assert result is not None and len(result.true) == probes.SCATTER_POINTS
 
 
 def test_no_validation_split_gives_no_predictions() -> None:
     trainer = make_trainer()
     trainer.x_val, trainer.y_val = trainer.x_val[:0], trainer.y_val[:0]
-    assert probes.predictions(trainer) is None
+    assert trainer.predictions() is None
 
 
 def test_images_come_only_with_image_data() -> None:
@@ -116,7 +116,7 @@ def test_images_come_only_with_image_data() -> None:
         project.training.replace(epochs=1),
         ProbeOptions(snapshot_every_steps=1),
     )
-    result = probes.predictions(trainer)
+    result = trainer.predictions()
     assert result is not None and result.images is not None
     assert result.images.shape == (16, 1, 8, 8)
     np.testing.assert_array_equal(result.images, trainer.dataset.x_val[:16])
@@ -126,7 +126,7 @@ def test_images_come_only_with_image_data() -> None:
     assert result.confusion.shape == (10, 10)
     assert result.class_names == tuple(str(d) for d in range(10))
     # 2D points are no images.
-    assert probes.predictions(make_trainer()).images is None
+    assert make_trainer().predictions().images is None
 
 
 @pytest.mark.parametrize("every", [0, 1, 3])

@@ -7,7 +7,8 @@ import copy
 import pytest
 
 from nnstudio.core.datasets import DatasetConfig
-from nnstudio.core.graph import Edge, Graph
+from nnstudio.core.graph import Edge
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.project import project_to_dict
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui.commands import (
@@ -71,7 +72,7 @@ def test_add_connect_move_param(doc):
 
 
 def test_paste_uses_fresh_ids_every_time(doc):
-    source = Graph.from_dict(doc.graph.subgraph_dict(list(doc.graph.nodes)[:3]))
+    source = graph_from_dict(doc.graph.subgraph_dict(list(doc.graph.nodes)[:3]))
     edges_before = len(doc.graph.edges)
     command = PasteCommand(doc, source, (40.0, 40.0))
     undo_redo_exact(doc, command)

@@ -15,6 +15,7 @@ from nnstudio.core.compile import compile_graph
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.project import Project
 from nnstudio.core.project_files import load_project, save_project
+from nnstudio.core.run_io import single_run_book
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui import autosave, settings_store
 from nnstudio.ui.mime import MIME_SUBGRAPH
@@ -103,7 +104,7 @@ def test_the_controller_keeps_the_last_finite_weights(qtbot) -> None:
 def test_an_overlong_recent_file_breaks_neither_the_menu_nor_opening(make_window, tmp_path):
     good = tmp_path / "good.nnstudio"
     project = TEMPLATES.get("xor_mlp").build()
-    save_project(good, project, xor_state())
+    save_project(good, project, single_run_book(project, xor_state(), None))
     settings_store.app_settings().setValue(
         "recent_files", ["/" + "x" * 5000, "a\x00b", "/tmp/" + "d/" * 3000 + "f", str(good)]
     )

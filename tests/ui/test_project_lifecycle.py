@@ -25,6 +25,7 @@ from nnstudio.core.errors import ProjectFileError
 from nnstudio.core.history import History
 from nnstudio.core.project import Project, project_to_dict, save_project_json
 from nnstudio.core.project_files import load_project, save_project
+from nnstudio.core.run_io import single_run_book
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui import autosave, project_io, settings_store
 from nnstudio.ui.mime import layer_mime
@@ -37,7 +38,7 @@ from nnstudio.core.project_files import load_project
 from nnstudio.core.recovery import write_recovery
 for archive, source in zip(sys.argv[1::2], sys.argv[2::2]):
     loaded = load_project(archive)
-    write_recovery(loaded.project, loaded.weights, loaded.history, source or None)
+    write_recovery(loaded.project, loaded.runs, source or None)
 print("autosaved", flush=True)
 os._exit(1)  # a crash: the session never cleans up
 """
@@ -149,7 +150,7 @@ def test_autosave_keeps_the_trained_weights_and_curves(make_window, fast_autosav
     project = TEMPLATES.get("spiral_mlp").build()
     weights, history = weights_for(project), some_history()
     window = make_window(project)
-    window.save_extras = lambda: {"weights": weights, "history": history}
+    window.document.runs = single_run_book(project, weights, history)
     edit(window)
     node = next(n for n in window.document.graph.nodes.values() if n.type == "relu")
     window.document.graph.remove_node(node.id)  # weights fit again; the document stays dirty
@@ -203,7 +204,7 @@ def test_a_crashed_session_is_recovered_exactly(make_window, tmp_path):
     edited.graph.set_param(linear, "units", 13)
     weights, history = weights_for(edited), some_history()
     lost = tmp_path / "lost.nnstudio"
-    save_project(lost, edited, weights, history)
+    save_project(lost, edited, single_run_book(edited, weights, history))
     scratch = tmp_path / "scratch.nnstudio"
     save_project(scratch, TEMPLATES.get("xor_mlp").build())
     crash_after_autosaving((lost, work), (scratch, None))
@@ -431,7 +432,7 @@ def test_nnstudio_file_opens_it_and_offers_recovery_once_painted(
     errors, offers = quiet_main_window
     work = tmp_path / "cli.nnstudio"
     project = TEMPLATES.get("circle_mlp").build()
-    save_project(work, project, history=some_history())
+    save_project(work, project, single_run_book(project, None, some_history()))
     window = open_main_window(str(work))
     qtbot.addWidget(window)
     assert window.document.path == work and not window.document.is_modified()

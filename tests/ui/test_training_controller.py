@@ -96,15 +96,23 @@ def test_stop_ends_the_thread_and_keeps_the_weights(qtbot, rig):
     assert blocker.args[0].status == "stopped"
     assert not running_qthreads()
     assert controller.trained_state is not None
-    # Training again continues: the step counter carries on from where it stopped.
+    # Training again continues the same run: the step counter carries on from where it stopped.
+    run = controller.current_run
     stopped_at = controller.last_snapshot.step
+    assert run.steps_done == stopped_at and run.status == "stopped"
     controller.start(spiral(epochs=500))
-    qtbot.waitUntil(lambda: controller.last_snapshot.step > stopped_at, timeout=30000)
+    assert controller.current_run is run, "nothing needed fresh weights, so the run continues"
+    qtbot.waitUntil(
+        lambda: controller.last_snapshot is not None and controller.last_snapshot.step > stopped_at,
+        timeout=30000,
+    )
+    assert controller.last_snapshot.total_epochs == 500, "a stopped run resumes its plan"
     controller.stop()
     with qtbot.waitSignal(controller.run_finished, timeout=5000):
         pass
     controller.reset()
-    assert controller.trained_state is None and controller.step_offset == 0
+    assert controller.trained_state is None and controller.current_run is None
+    assert len(controller.book.runs) == 1 and run.weights is not None, "the run is kept"
 
 
 def test_a_failing_run_reports_its_message_and_leaves_the_controller_usable(qtbot, rig):

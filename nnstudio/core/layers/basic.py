@@ -139,6 +139,20 @@ def _linear_build(p: Params, ins: Sequence[Shape]):
     return nn.Linear(ins[0][0], p["units"], bias=p["bias"])
 
 
+def _linear_stacked(p: dict, x):
+    """Stacked copies of one Linear: one batched matrix product for all of them."""
+    import torch
+
+    weight = p["weight"]  # (V, out, in)
+    flat = x.reshape(x.shape[0], -1, x.shape[-1])
+    bias = p.get("bias")
+    if bias is None:
+        out = torch.bmm(flat, weight.transpose(1, 2))
+    else:
+        out = torch.baddbmm(bias.unsqueeze(1), flat, weight.transpose(1, 2))
+    return out.reshape(*x.shape[:-1], weight.shape[1])
+
+
 LINEAR = LayerSpec(
     name="linear",
     display_name="Linear",
@@ -147,6 +161,7 @@ LINEAR = LayerSpec(
     shape=_linear_shape,
     build=_linear_build,
     param_count=_linear_count,
+    stacked_forward=_linear_stacked,
     inputs=(PortSpec("in", ranks=(1,)),),
     params=params(
         ParamSpec(
@@ -242,6 +257,7 @@ BATCHNORM = LayerSpec(
     shape=_batchnorm_shape,
     build=_batchnorm_build,
     param_count=_batchnorm_count,
+    stackable=False,
     inputs=(PortSpec("in", ranks=(1, 3)),),
     params=params(
         ParamSpec(

@@ -71,6 +71,12 @@ class LayerSpec:
     role: Role = "layer"
     relevance: Callable[[Params], Relevance] | None = None
     """Which params matter for the current values; None: all of them, all choices."""
+    stackable: bool = True
+    """Whether several copies with different weights can run stacked in one step (variants
+    trained together). False for layers whose batch statistics would mix the copies."""
+    stacked_forward: Callable[..., Any] | None = None
+    """A fast path for stacked copies: (stacked params by name, *inputs of (V, B, ...)) ->
+    output. Without it, parametric layers run stacked through torch.func.vmap."""
 
     def input_port(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)

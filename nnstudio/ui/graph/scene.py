@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 
 from nnstudio.core import graph as g
 from nnstudio.core.errors import GraphError, NNStudioError
-from nnstudio.core.graph import Edge, Graph, GraphEvent
+from nnstudio.core.graph import Edge, GraphEvent
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import LAYERS, fmt_shape
 from nnstudio.core.layout import auto_layout
 from nnstudio.core.project import MAX_JSON_BYTES
@@ -242,7 +243,7 @@ class GraphScene(QGraphicsScene):
             # Clipboard content is untrusted: too deep, too large or not UTF-8 gets a message.
             if len(raw) > MAX_JSON_BYTES:
                 raise GraphError("the copied data is too large to be nodes from NN Studio.")
-            source = Graph.from_dict(parse_json(raw, "The copied data"))
+            source = graph_from_dict(parse_json(raw, "The copied data"))
         except (ValueError, RecursionError, NNStudioError) as exc:
             self.status_message.emit(f"Cannot paste: {exc}")
             return []

@@ -1,7 +1,7 @@
 """Feeds the training controller's snapshots to every live panel, at a paced rate.
 
-The History is the single store of the run's curves: panels draw from it, the project file
-saves it, and opening a project puts it back. Snapshots are recorded as they arrive (cheap).
+Panels draw the curves of the run they follow from that run's History (the controller has
+already recorded each snapshot into it; the host only shows).
 Drawing is spread out: each tick of a paced timer redraws one visible panel that has news,
 in turn, so the GUI thread is never blocked for more than one panel's paint at a time and
 the FramePacer keeps the share of time spent drawing (and so holding the GIL) small.
@@ -10,17 +10,18 @@ the FramePacer keeps the share of time spent drawing (and so holding the GIL) sm
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from nnstudio.core.history import History
 from nnstudio.ui.panels.base import Panel
 from nnstudio.ui.panels.pacing import FramePacer
-from nnstudio.ui.training.controller import TrainingController
 
 
 class PanelHost(QObject):
-    def __init__(self, controller: TrainingController, panels: list[Panel]) -> None:
+    def __init__(self, controller: Any, panels: list[Panel]) -> None:
+        """`controller` is the TrainingController whose signals feed the panels."""
         super().__init__(controller)
         self.controller = controller
         self.panels = panels
@@ -37,7 +38,7 @@ class PanelHost(QObject):
         self._share_history()
         controller.run_prepared.connect(self._prepare)
         controller.snapshot.connect(self._snapshot)
-        controller.weights_reset.connect(self.clear)
+        controller.weights_reset.connect(self.clear_panels)
         controller.run_started.connect(self._started)
         controller.run_finished.connect(lambda _final: self.frame())
 
@@ -49,23 +50,22 @@ class PanelHost(QObject):
         return next(p for p in self.panels if isinstance(p, cls))
 
     def load_history(self, history: History | None) -> None:
-        """Show the curves of an opened project; training continues after their last step."""
+        """Follow another run's curves (an opened project's current run, say)."""
         self.history = history if history is not None else History()
         self._share_history()
         for panel in self.panels:
             panel.clear()
-        self.controller.step_offset = self.history.last_step
 
     @Slot()
-    def clear(self) -> None:
-        self.history.clear()
-        for panel in self.panels:
-            panel.clear()
+    def clear_panels(self) -> None:
+        """Show nothing: no run is followed until the next one starts."""
+        self.load_history(None)
 
     @Slot(object)
-    def _started(self, _info) -> None:
-        if self.controller.step_offset == 0:
-            self.clear()
+    def _started(self, info) -> None:
+        if info.continued and info.run.history is self.history:
+            return
+        self.load_history(info.run.history)
 
     @Slot(object)
     def _prepare(self, run) -> None:
@@ -74,7 +74,6 @@ class PanelHost(QObject):
 
     @Slot(object)
     def _snapshot(self, snap) -> None:
-        self.history.append_snapshot(snap)
         for panel in self.panels:
             panel.take(snap)
         self._dirty.update(range(len(self.panels)))

@@ -1,19 +1,22 @@
-"""Starts, steers and stops training runs for the main window, one run at a time.
+"""Starts, steers and stops training sessions for the main window, one session at a time.
 
-It owns the QThread and the worker, keeps the trained weights between runs (so Train
-continues where the last run ended, and Reset throws them away), and re-emits what the
-worker reports as GUI-thread signals the panels connect to.
+The runs themselves live in the project's RunBook (a core object); the controller decides
+whether Train starts a new run or continues the current one, owns the QThread and worker,
+records every report into its run on the GUI thread, and re-emits what happened as signals
+the panels connect to. It keeps no run state of its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
-from nnstudio.core.finite import all_finite
-from nnstudio.core.project import Project, project_from_dict, project_to_dict
+from nnstudio.core.project import Project
+from nnstudio.core.run import Run, RunBook, freeze
+from nnstudio.core.variants import Variant, describe_changes, needs_fresh_weights
 from nnstudio.training.control import TrainingControl
 from nnstudio.ui.threads import register_qthread
 from nnstudio.ui.training.worker import TrainingWorker
@@ -24,40 +27,61 @@ EVALUATING = "evaluating"
 
 @dataclass
 class RunInfo:
-    """What panels need to set themselves up when a run starts."""
+    """What panels need to set themselves up when a session starts."""
 
     project: Project
-    total_steps: int = 0
+    runs: list[Run] = field(default_factory=list)
+    continued: bool = False
+    """Whether the current run continues from its weights (its curves go on)."""
+
+    @property
+    def run(self) -> Run:
+        return self.runs[0]
 
 
 class TrainingController(QObject):
     state_changed = Signal(str)
     run_started = Signal(object)
-    """RunInfo: the frozen copy of the project this run trains."""
+    """RunInfo: the runs this session trains (the first is the one the panels follow)."""
     snapshot = Signal(object)
+    """The newest Snapshot of the run the panels follow, already recorded into its run."""
+    reports = Signal(object)
+    """{run id: Snapshot} for every run that reported, already recorded into the runs."""
     failed = Signal(str)
     run_finished = Signal(object)
-    """The last Snapshot of the run (None if it failed before its first step)."""
+    """The last Snapshot of the followed run (None if it failed before its first step)."""
     weights_reset = Signal()
     evaluated = Signal(str, float, object)
     """(split, loss, accuracy or None): the answer to `evaluate`."""
     run_prepared = Signal(object)
-    """PreparedRun: dataset and layers of the run, from the worker."""
+    """PreparedRun: dataset and layers of the followed run, from the worker."""
+    runs_changed = Signal()
+    """Runs were added or the current run changed."""
 
-    def __init__(self, parent: QObject | None = None, options: Any = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        options: Any = None,
+        book: Callable[[], RunBook] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.options = options
+        own = RunBook()
+        self._book = book or (lambda: own)
         self.state = IDLE
-        self.trained_state: dict[str, Any] | None = None
         self.last_snapshot = None
+        self.active: list[Run] = []
+        """The runs of the session in progress (empty when idle)."""
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._control: TrainingControl | None = None
-        self.step_offset = 0
-        """Steps trained by earlier runs since the last Reset, so curves continue."""
-        self.epoch_offset = 0
+        self._evaluating = False
 
     # -- queries --------------------------------------------------------------------------
+    @property
+    def book(self) -> RunBook:
+        return self._book()
+
     @property
     def busy(self) -> bool:
         return self.state != IDLE
@@ -66,28 +90,79 @@ class TrainingController(QObject):
     def worker(self) -> TrainingWorker | None:
         return self._worker
 
+    @property
+    def current_run(self) -> Run | None:
+        return self.book.current_run
+
+    @property
+    def trained_state(self) -> dict[str, Any] | None:
+        """The current run's weights (None before it trained)."""
+        run = self.book.current_run
+        return run.weights if run is not None else None
+
+    def continues(self, project: Project) -> bool:
+        """Whether Train would continue the current run rather than start a new one."""
+        run = self.book.current_run
+        return (
+            run is not None
+            and run.weights is not None
+            and run.status != "diverged"
+            and not needs_fresh_weights(run.project, project)
+        )
+
     # -- commands -------------------------------------------------------------------------
-    def start(self, project: Project, paused: bool = False) -> None:
-        """Train a frozen copy of `project`, continuing from the last run's weights if any."""
-        self._launch(project, paused, None)
+    def start(self, project: Project, paused: bool = False, fresh: bool = False) -> Run | None:
+        """Train `project`: continue the current run when nothing needs fresh weights (and
+        not `fresh`), else start a new run, which becomes the current one."""
+        if self.busy:
+            return None
+        if not fresh and self.continues(project):
+            return self.continue_run(project, paused)
+        book = self.book
+        previous = book.current_run
+        changes = describe_changes(previous.project, project) if previous is not None else {}
+        run = book.add(Run(freeze(project), changes=changes))
+        self.runs_changed.emit()
+        self._launch([run], paused, None, continued=False)
+        return run
+
+    def continue_run(self, project: Project, paused: bool = False) -> Run | None:
+        """Continue the current run from its weights, with `project`'s settings from now on."""
+        run = self.book.current_run
+        if self.busy or run is None or run.weights is None:
+            return None
+        changed = describe_changes(run.project, project)
+        run.project = freeze(project)
+        run.changes.update(changed)
+        self._launch([run], paused, None, continued=True)
+        return run
+
+    def start_variants(self, variants: list[Variant]) -> list[Run]:
+        """Train every variant as a new run, all together; the first becomes current."""
+        if self.busy or not variants:
+            return []
+        book = self.book
+        runs = [book.add(Run(v.project, changes=v.changes), make_current=False) for v in variants]
+        for run in runs:
+            run.variant_of = runs[0].id
+        book.current = runs[0].id
+        self.runs_changed.emit()
+        self._launch(runs, False, None, continued=False)
+        return runs
 
     def evaluate(self, project: Project, split: str = "test") -> None:
-        """Score the current weights on one split, on the worker thread; see `evaluated`.
+        """Score the current run's weights on one split, on the worker thread; see `evaluated`.
 
         This is the only way the GUI touches the test split: a deliberate, final check."""
-        if self.trained_state is not None:
-            self._launch(project, False, split)
+        run = self.book.current_run
+        if run is not None and run.weights is not None:
+            self._launch([run], False, split, continued=True)
 
-    def _launch(self, project: Project, paused: bool, split: str | None) -> None:
-        if self.busy:
-            return
-        frozen = project_from_dict(project_to_dict(project))
+    def _launch(self, runs: list[Run], paused: bool, split: str | None, continued: bool) -> None:
         control = TrainingControl()
         if paused:
             control.pause()
-        worker = TrainingWorker(
-            frozen, control, self.trained_state, self.options, evaluate_split=split
-        )
+        worker = TrainingWorker(runs, control, self.options, evaluate_split=split)
         worker.evaluated.connect(self.evaluated)
         thread = QThread()
         thread.setObjectName("training_thread")
@@ -95,17 +170,22 @@ class TrainingController(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.snapshot_available.connect(self._deliver)
-        worker.failed.connect(self.failed)
+        worker.failed.connect(self._on_failed)
         worker.prepared.connect(self.run_prepared)
         worker.done.connect(self._on_done)
         # Direct: quit must reach the thread even while the GUI thread is blocked in wait().
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread, self._worker, self._control = thread, worker, control
+        self._evaluating = split is not None
         if split is not None:
             self._set_state(EVALUATING)
         else:
+            self.active = list(runs)
+            self.last_snapshot = None
+            for run in runs:
+                run.status = "paused" if paused else "running"
             self._set_state(PAUSED if paused else RUNNING)
-            self.run_started.emit(RunInfo(frozen))
+            self.run_started.emit(RunInfo(runs[0].project, list(runs), continued))
         thread.start()
 
     def pause(self) -> None:
@@ -119,7 +199,7 @@ class TrainingController(QObject):
             self._set_state(RUNNING)
 
     def step(self, project: Project | None = None) -> None:
-        """Run one batch; from idle this starts a paused run first."""
+        """Run one batch; from idle this starts a paused session first."""
         if self.state == IDLE and project is not None:
             self.start(project, paused=True)
         if self._control is not None and self.state in (PAUSED, RUNNING):
@@ -132,24 +212,16 @@ class TrainingController(QObject):
             self._set_state(STOPPING)
 
     def reset(self) -> None:
-        """Forget trained weights: the next run starts from freshly initialized ones."""
+        """The next Train starts a new run from fresh weights; earlier runs stay in the list."""
         if self.busy:
             return
-        self.trained_state = None
+        self.book.current = None
         self.last_snapshot = None
-        self.step_offset = self.epoch_offset = 0
+        self.runs_changed.emit()
         self.weights_reset.emit()
 
-    def set_trained_state(self, state: dict[str, Any] | None, step: int = 0) -> None:
-        """Adopt weights loaded from a project file, so Train continues from them at `step`."""
-        if not self.busy:
-            self.trained_state = state
-            self.step_offset = step if state is not None else 0
-            self.epoch_offset = 0
-            self.last_snapshot = None
-
     def shutdown(self, timeout_ms: int = 1000) -> bool:
-        """Stop any run and wait for its thread; True if the thread ended in time."""
+        """Stop any session and wait for its thread; True if the thread ended in time."""
         if self._control is not None:
             self._control.stop()
         thread = self._thread
@@ -157,7 +229,7 @@ class TrainingController(QObject):
             return True
         finished = thread.wait(timeout_ms)
         if finished:
-            # Handle the worker's last queued signals now (its final snapshot and weights),
+            # Handle the worker's last queued signals now (its final reports and weights),
             # so a window closing right after this can still offer to save them.
             QCoreApplication.sendPostedEvents(self)
             if self._thread is not None:
@@ -168,33 +240,56 @@ class TrainingController(QObject):
     # -- worker callbacks (GUI thread) ----------------------------------------------------
     @Slot()
     def _deliver(self) -> None:
-        worker = self._worker
-        if worker is None:
-            return
-        snap = worker.mailbox.take()
-        if snap is None:
-            return
-        snap.step += self.step_offset
-        snap.epoch += self.epoch_offset
-        self.last_snapshot = snap
-        self.snapshot.emit(snap)
+        from nnstudio.training.session import record
 
-    @Slot(object, object)
-    def _on_done(self, final: Any, state: Any) -> None:
+        worker = self._worker
+        if worker is None or self._evaluating:
+            return
+        reports = worker.mailbox.take()
+        if not reports:
+            return
+        by_id = {run.id: run for run in self.active}
+        for run_id, snap in reports.items():
+            run = by_id.get(run_id)
+            if run is not None:
+                record(run, snap)
+        self.reports.emit(reports)
+        followed = self.active[0].id if self.active else None
+        snap = reports.get(followed) if followed is not None else None
+        if snap is not None:
+            self.last_snapshot = snap
+            self.snapshot.emit(snap)
+
+    @Slot(str)
+    def _on_failed(self, text: str) -> None:
+        for run in self.active:
+            if not run.ended:
+                run.status = "failed"
+                run.message = text
+        self.failed.emit(text)
+
+    @Slot(object)
+    def _on_done(self, states: Any) -> None:
+        from nnstudio.training.session import adopt_weights
+
         self._deliver()
-        if state is not None and not all_finite(state):
-            state = None  # diverged: keep the last finite weights, never the NaN ones
-        if state is not None:
-            self.trained_state = state
-        if state is not None and self.last_snapshot is not None:
-            self.step_offset = self.last_snapshot.step
-            self.epoch_offset = self.last_snapshot.epoch
+        for run in self.active:
+            kept = adopt_weights(run, (states or {}).get(run.id))
+            if run.status in ("running", "paused"):
+                run.status = "stopped"
+            if not kept and run.weights is None and run.status == "diverged":
+                run.message += " No weights were kept: they were no longer numbers."
         thread = self._thread
         if thread is not None:
             thread.wait(2000)
+        final = self.last_snapshot if not self._evaluating else None
+        evaluating = self._evaluating
         self._cleanup()
         self._set_state(IDLE)
-        self.run_finished.emit(final)
+        if not evaluating:
+            self.active = []
+            self.runs_changed.emit()
+            self.run_finished.emit(final)
 
     def _cleanup(self) -> None:
         if self._worker is not None:
@@ -202,6 +297,7 @@ class TrainingController(QObject):
         if self._thread is not None:
             self._thread.deleteLater()
         self._worker = self._thread = self._control = None
+        self._evaluating = False
 
     def _set_state(self, state: str) -> None:
         if state != self.state:

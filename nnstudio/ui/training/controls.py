@@ -47,15 +47,15 @@ class ProgressReadout(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
 
-    def show_snapshot(self, snap, total_epochs: int) -> None:
+    def show_snapshot(self, snap) -> None:
+        """Epochs count the whole run, continued sessions included ("Epoch 230/400")."""
         self.bar.setValue(int(1000 * snap.epoch_fraction))
-        left = (snap.total_steps - (snap.total_steps * snap.epoch_fraction)) / max(
-            snap.steps_per_second, 1e-9
-        )
+        total_epochs = max(1, snap.total_epochs)
+        left = (snap.total_steps - snap.step) / max(snap.steps_per_second, 1e-9)
         accuracy = "" if snap.val_accuracy is None else f" · val acc {snap.val_accuracy:.3f}"
+        epoch = min(snap.epoch + 1, total_epochs) if snap.step < snap.total_steps else snap.epoch
         self.label.setText(
-            f"Epoch {min(snap.epoch + 1, total_epochs) if snap.epoch_fraction < 1 else snap.epoch}"
-            f"/{total_epochs} · {snap.steps_per_second:,.0f} steps/s · "
+            f"Epoch {epoch}/{total_epochs} · {snap.steps_per_second:,.0f} steps/s · "
             f"{_duration(left)} left{accuracy}"
         )
 
@@ -68,6 +68,7 @@ class TrainingActions(QObject):
 
     editing_locked = Signal(bool)
     message = Signal(str)
+    variants_requested = Signal()
 
     def __init__(
         self,
@@ -100,8 +101,24 @@ class TrainingActions(QObject):
             "action_train",
             "▶ Train",
             "F5",
-            "Train the network (continues from the current weights)",
+            "Train the network: continues the current run, or starts a new run when a change "
+            "(initializer, scale, seed, network, data) needs fresh weights",
             self.on_train,
+        )
+        self.continue_ = action(
+            "action_continue",
+            "Continue Training",
+            "Ctrl+F5",
+            "Train the current run for more epochs from its weights, with the current settings",
+            self.on_continue,
+        )
+        self.variants = action(
+            "action_train_variants",
+            "Train Variants…",
+            "Ctrl+Shift+F5",
+            "Train several versions of this network side by side (learning rates, seeds, "
+            "activations ...)",
+            self.variants_requested.emit,
         )
         self.pause = action("action_pause", "❚❚ Pause", "F6", "Pause training", controller.pause)
         self.step = action(
@@ -110,9 +127,9 @@ class TrainingActions(QObject):
         self.stop = action("action_stop", "■ Stop", "Shift+F5", "Stop training", controller.stop)
         self.reset = action(
             "action_reset",
-            "↺ Reset",
+            "↺ New Run",
             "Ctrl+R",
-            "Throw away the trained weights and start fresh",
+            "Start the next run from fresh weights; earlier runs stay in the Runs list",
             controller.reset,
         )
         self.evaluate = action(
@@ -127,7 +144,9 @@ class TrainingActions(QObject):
         controller.snapshot.connect(self._on_snapshot)
         controller.failed.connect(self._on_failed)
         controller.run_finished.connect(self._on_finished)
-        controller.weights_reset.connect(lambda: self.progress.show_text("Weights reset"))
+        controller.weights_reset.connect(
+            lambda: self.progress.show_text("The next Train starts a new run")
+        )
         controller.evaluated.connect(self._on_evaluated)
         controller.weights_reset.connect(lambda: self._sync(controller.state))
         self._sync(controller.state)
@@ -148,9 +167,40 @@ class TrainingActions(QObject):
             self.controller.resume()
             return
         project = self._startable()
-        if project is not None:
-            self.progress.show_text("Preparing…")
+        if project is None:
+            return
+        self.progress.show_text("Preparing…")
+        current = self.controller.current_run
+        if self.controller.continues(project) and current is not None:
+            self.message.emit(
+                f"Continuing {current.label} from epoch {current.epochs_done} "
+                "(Ctrl+R starts a new run instead)."
+            )
             self.controller.start(project)
+            return
+        run = self.controller.start(project)
+        if run is not None:
+            why = ""
+            if current is not None and current.weights is not None:
+                from nnstudio.core.variants import needs_fresh_weights
+
+                changed = needs_fresh_weights(current.project, project)
+                if changed:
+                    why = f": {', '.join(changed)} changed, so it starts from fresh weights"
+            self.message.emit(f"Started {run.label}{why}. Earlier runs stay in the Runs list.")
+
+    @Slot()
+    def on_continue(self) -> None:
+        project = self._startable()
+        if project is None:
+            return
+        run = self.controller.current_run
+        if run is None or run.weights is None:
+            self.message.emit("There is no trained run to continue: press Train first.")
+            return
+        self.progress.show_text("Preparing…")
+        self.controller.continue_run(project)
+        self.message.emit(f"Continuing {run.label} from epoch {run.epochs_done}.")
 
     @Slot()
     def on_step(self) -> None:
@@ -187,7 +237,10 @@ class TrainingActions(QObject):
         self.step.setEnabled(state in (IDLE, PAUSED, RUNNING))
         self.stop.setEnabled(state in (RUNNING, PAUSED))
         self.reset.setEnabled(state == IDLE)
-        self.evaluate.setEnabled(state == IDLE and self.controller.trained_state is not None)
+        trained = self.controller.trained_state is not None
+        self.evaluate.setEnabled(state == IDLE and trained)
+        self.continue_.setEnabled(state == IDLE and trained)
+        self.variants.setEnabled(state == IDLE)
         if state == PAUSED:
             self.progress.show_text(self.progress.label.text().split(" · ")[0] + " · paused")
         elif state == STOPPING:
@@ -196,7 +249,7 @@ class TrainingActions(QObject):
 
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
-        self.progress.show_snapshot(snap, self._epochs)
+        self.progress.show_snapshot(snap)
         if snap.status == "diverged":
             self.message.emit(snap.message)
 

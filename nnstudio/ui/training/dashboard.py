@@ -82,6 +82,23 @@ class TrainingDashboard(QMainWindow):
         self.docks[panel.title] = dock
         return dock
 
+    def add_view(self, widget: QWidget, title: str, beside: Panel) -> QDockWidget:
+        """Add a view that is not a snapshot panel (runs, variants) as a tab beside `beside`."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{widget.objectName()}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Left, dock)
+        self.tabifyDockWidget(self.docks[beside.title], dock)
+        self.docks[beside.title].raise_()
+        self.docks[title] = dock
+        self.default_state = QByteArray(self.saveState())
+        return dock
+
     def restore_default_layout(self) -> None:
         self.restoreState(self.default_state)
         for dock in self.docks.values():

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QTabWidget, QVBoxLayout, QWidget
 
-from nnstudio.core import graph as g
 from nnstudio.core.project import Project
 from nnstudio.ui.training.controller import IDLE, TrainingController
 from nnstudio.ui.training.controls import TrainingActions
 
 NETWORK_TAB, TRAINING_TAB = 0, 1
-STRUCTURAL = {g.NODE_ADDED, g.NODE_REMOVED, g.EDGE_ADDED, g.EDGE_REMOVED, g.PARAM_CHANGED, g.RESET}
 LOCKED_TEXT = (
     "Training is running, so the network is locked. Press Stop (Shift+F5) to edit it again."
 )
@@ -32,11 +30,10 @@ class TrainingUI(QObject):
         super().__init__(window)
         self.window = window
         self.document = window.document
-        self.controller = TrainingController(window)
+        self.controller = TrainingController(window, book=lambda: self.document.runs)
         self.actions = TrainingActions(self.controller, self._project, self._problem, window)
         self.dashboard = None
         self.host = None
-        self._pending_history: Any = None
         self._hidden_docks: list[Any] = []
         self._build_tabs()
         self._build_actions()
@@ -98,7 +95,17 @@ class TrainingUI(QObject):
         window.view_menu.addAction(reset_layout)
         help_menu = window.menuBar().actions()[-1]
         window.menuBar().insertMenu(
-            help_menu, _menu(window, "&Train", [*self.actions.actions, self.actions.evaluate])
+            help_menu,
+            _menu(
+                window,
+                "&Train",
+                [
+                    *self.actions.actions,
+                    self.actions.continue_,
+                    self.actions.variants,
+                    self.actions.evaluate,
+                ],
+            ),
         )
 
     def _connect(self) -> None:
@@ -107,14 +114,12 @@ class TrainingUI(QObject):
         self.actions.message.connect(window.show_status)
         controller.run_started.connect(self._run_started)
         controller.run_finished.connect(self._run_finished)
-        window.project_loaded.connect(self._project_loaded)
+        controller.runs_changed.connect(self.document.runs_changed)
+        self.actions.variants_requested.connect(self.open_variants_dialog)
         self.document.project_replaced.connect(self._project_replaced)
-        self.document.graph_event.connect(self._graph_changed)
-        self.document.dataset_changed.connect(self._check_weights_fit)
         self.document.dataset_changed.connect(self.refresh_preview)
         self.document.training_changed.connect(self.refresh_preview)
         self.document.project_replaced.connect(self.refresh_preview)
-        window.save_extras = self.save_extras
         window.close_guards.append(self.close_guard)
         QTimer.singleShot(800, self.ensure_dashboard)
 
@@ -128,10 +133,23 @@ class TrainingUI(QObject):
         self.dashboard = TrainingDashboard(self.training_page)
         self.training_layout.addWidget(self.dashboard)
         self.host = PanelHost(self.controller, self.dashboard.panels)
+        self._build_run_views()
         self.refresh_preview()
-        if self._pending_history is not None:
-            self.host.load_history(self._pending_history)
-            self._pending_history = None
+        self._follow_current_run()
+
+    def _build_run_views(self) -> None:
+        from nnstudio.ui.runs.panel import RunsPanel
+        from nnstudio.ui.runs.variants_view import VariantsView
+
+        dashboard = self.dashboard
+        self.runs_panel = RunsPanel(self.document)
+        self.runs_panel.train_variants.connect(self.open_variants_dialog)
+        self.runs_dock = dashboard.add_view(self.runs_panel, "Runs", dashboard.loss)
+        self.variants_view = VariantsView()
+        self.variants_dock = dashboard.add_view(self.variants_view, "Variants", dashboard.boundary)
+        self.controller.reports.connect(self.runs_panel.on_reports)
+        self.controller.reports.connect(self.variants_view.take)
+        self.document.locked_changed.connect(lambda _l: self.runs_panel._sync_buttons())
 
     def refresh_preview(self) -> None:
         """Redraw the planned learning-rate schedule from the current settings."""
@@ -165,12 +183,34 @@ class TrainingUI(QObject):
         return errors[0].message if errors else None
 
     @Slot(object)
-    def _run_started(self, _info: Any) -> None:
+    def _run_started(self, info: Any) -> None:
         self.ensure_dashboard()
         self.tabs.setCurrentIndex(TRAINING_TAB)
+        if len(info.runs) > 1:
+            regression = (
+                info.run.project.graph.nodes_of_role("output")[0].params.get("task") == "regression"
+            )
+            self.variants_view.start(info.runs, regression)
+            self.show_comparison()
+
+    def show_comparison(self) -> None:
+        """Runs and variants to the front, and the top row of panels taller to hold them."""
+        self.ensure_dashboard()
+        self.runs_dock.raise_()
+        self.variants_dock.raise_()
+        dashboard = self.dashboard
+        height = max(dashboard.height(), 400)
+        below = dashboard.docks[dashboard.gradients.title]
+        dashboard.resizeDocks(
+            [self.runs_dock, below],
+            [int(height * 0.68), int(height * 0.32)],
+            Qt.Orientation.Vertical,
+        )
 
     @Slot(object)
     def _run_finished(self, final: Any) -> None:
+        if self.dashboard is not None:
+            self.variants_view.stop()
         if final is not None and self.controller.trained_state is not None:
             # New weights are unsaved work, though no undo command made them.
             self.document.undo_stack.resetClean()
@@ -183,53 +223,36 @@ class TrainingUI(QObject):
             self.window.show_status(LOCKED_TEXT)
 
     # -- files ----------------------------------------------------------------------------
-    def save_extras(self) -> dict[str, Any]:
-        history = self.host.history if self.host is not None else self._pending_history
-        extras: dict[str, Any] = {}
-        if self.controller.trained_state is not None:
-            extras["weights"] = dict(self.controller.trained_state)
-        if history is not None and len(list(history)):
-            extras["history"] = history
-        return extras
-
-    @Slot(object)
-    def _project_loaded(self, loaded: Any) -> None:
-        history = getattr(loaded, "history", None)
-        step = history.last_step if history is not None else 0
-        self.controller.set_trained_state(getattr(loaded, "weights", None), step)
-        if self.host is not None:
-            self.host.load_history(history)
-        else:
-            self._pending_history = history
+    def _follow_current_run(self) -> None:
+        """Panels show the current run's curves (an opened project's, say)."""
+        if self.host is not None and not self.controller.busy:
+            run = self.document.runs.current_run
+            self.host.load_history(run.history if run is not None else None)
 
     @Slot()
     def _project_replaced(self) -> None:
-        if self.controller.busy:
-            return
-        self.controller.reset()
-        self._pending_history = None
+        self._follow_current_run()
+        self.actions._sync(self.controller.state)
+
+    def open_variants_dialog(self) -> None:
+        """Ask which values to try, then train them all together."""
+        from nnstudio.ui.runs.variants_dialog import VariantsDialog
+
+        dialog = VariantsDialog(self.document.project, self.window)
+        dialog.setObjectName("variants_dialog")
+        dialog.accepted_variants.connect(self._start_variants)
+        dialog.open()
+        self.variants_dialog = dialog
 
     @Slot(object)
-    def _graph_changed(self, event: Any) -> None:
-        if event.kind in STRUCTURAL:
-            self._check_weights_fit()
-
-    def _check_weights_fit(self) -> None:
-        """Trained weights that no longer fit the edited network are dropped, with a note."""
-        state = self.controller.trained_state
-        if state is None or self.controller.busy:
+    def _start_variants(self, variants: Any) -> None:
+        problem = self._problem(self.document.project)
+        if problem:
+            self.window.show_status(f"Cannot train yet: {problem}")
             return
-        from nnstudio.core.errors import NNStudioError
-        from nnstudio.core.project_files import check_weights
-
-        try:
-            check_weights(self.document.project, state)
-        except NNStudioError:
-            self.controller.reset()
-            self.window.show_status(
-                "The network changed, so the trained weights no longer fit: the next run "
-                "starts from fresh weights."
-            )
+        runs = self.controller.start_variants(variants)
+        if runs:
+            self.window.show_status(f"Training {len(runs)} variants side by side.")
 
     def close_guard(self) -> bool:
         """Stop a running training before the window closes (within a second)."""

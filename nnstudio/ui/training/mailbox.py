@@ -1,7 +1,8 @@
-"""A one-slot, latest-wins hand-over of snapshots from the worker thread to the GUI.
+"""A one-slot, latest-wins hand-over of reports from the worker thread to the GUI.
 
-The worker never queues more than one undelivered snapshot: if the GUI has not taken the last
-one yet, the new one is merged into it (step losses are joined, everything else is the newest).
+A report maps run ids to snapshots. The worker never queues more than one undelivered
+report: if the GUI has not taken the last one yet, the new one is merged into it, run by run
+(step losses are joined, wall seconds added, everything else is the newest).
 So a slow redraw makes the GUI skip frames instead of falling behind or flooding the event
 queue, and the worker never waits for the GUI.
 """
@@ -18,6 +19,7 @@ from nnstudio.training.snapshot import Snapshot
 def merge(older: Snapshot, newer: Snapshot) -> Snapshot:
     """`newer`, carrying what `older` had that `newer` lacks (its step losses, heavy probes)."""
     newer.step_losses = np.concatenate([older.step_losses, newer.step_losses])
+    newer.seconds += older.seconds
     if newer.weights is None:
         newer.weights = older.weights
     if newer.boundary is None:
@@ -29,19 +31,28 @@ def merge(older: Snapshot, newer: Snapshot) -> Snapshot:
     return newer
 
 
+Reports = dict[str, Snapshot]
+
+
 class SnapshotMailbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: Snapshot | None = None
+        self._pending: Reports | None = None
 
-    def put(self, snap: Snapshot) -> bool:
-        """Store `snap`; True if the slot was empty, so the GUI needs a wake-up signal."""
+    def put(self, reports: Reports) -> bool:
+        """Store `reports`; True if the slot was empty, so the GUI needs a wake-up signal."""
         with self._lock:
             was_empty = self._pending is None
-            self._pending = snap if was_empty else merge(self._pending, snap)
+            if was_empty:
+                self._pending = dict(reports)
+            else:
+                pending = self._pending
+                for run_id, snap in reports.items():
+                    older = pending.get(run_id)
+                    pending[run_id] = snap if older is None else merge(older, snap)
             return was_empty
 
-    def take(self) -> Snapshot | None:
+    def take(self) -> Reports | None:
         with self._lock:
             snap, self._pending = self._pending, None
             return snap

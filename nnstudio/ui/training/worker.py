@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.memory import is_out_of_memory
-from nnstudio.core.project import Project
 from nnstudio.training.control import TrainingControl
 from nnstudio.ui.training.mailbox import SnapshotMailbox
 
@@ -56,83 +55,77 @@ def worker_threads() -> int:
 
 
 class TrainingWorker(QObject):
-    """Builds the dataset and trainer in the worker thread, then forwards its snapshots.
+    """Runs a TrainingSession in the worker thread and forwards its reports.
 
     Everything slow (importing torch, generating data, compiling) happens here, never in the
-    GUI thread. Control goes through the thread-safe `TrainingControl`, not through signals,
-    so pause and stop work while `run` is busy.
+    GUI thread. The worker only reads the runs (when the session is prepared); the GUI thread
+    records each report into its run when it takes it from the mailbox, so a Run is only ever
+    changed on one thread. Control goes through the thread-safe `TrainingControl`.
     """
 
     snapshot_available = Signal()
-    """A snapshot waits in `mailbox`; emitted only when the mailbox goes from empty to full."""
-    done = Signal(object, object)
-    """(final Snapshot or None, trained state_dict on the CPU or None)."""
+    """Reports wait in `mailbox`; emitted only when the mailbox goes from empty to full."""
+    done = Signal(object)
+    """{run id: trained state dict on the CPU} for the runs whose training ended."""
     failed = Signal(str)
     prepared = Signal(object)
-    """PreparedRun, once the dataset and model exist."""
+    """PreparedRun of the first run, once the data and models exist."""
     evaluated = Signal(str, float, object)
     """(split, loss, accuracy or None) from an evaluation-only job."""
 
     def __init__(
         self,
-        project: Project,
+        runs: list[Any],
         control: TrainingControl,
-        initial_state: dict[str, Any] | None,
         options: Any = None,
         evaluate_split: str | None = None,
     ) -> None:
         super().__init__()
-        self.project = project
+        self.runs = runs
         self.control = control
-        self.initial_state = initial_state
         self.options = options
         self.evaluate_split = evaluate_split
-        """When set, score the weights on this split instead of training."""
+        """When set, score the first run's weights on this split instead of training."""
         self.mailbox = SnapshotMailbox()
-        self.trainer: Any = None
+        self.session: Any = None
+
+    def _put(self, reports: dict[str, Any]) -> None:
+        if self.mailbox.put(reports):
+            self.snapshot_available.emit()
 
     @Slot()
     def run(self) -> None:
-        final = None
-        state = None
+        states: dict[str, Any] = {}
         try:
             import torch
 
-            from nnstudio.core.datasets import load_dataset
-            from nnstudio.training.trainer import ProbeOptions, Trainer
+            from nnstudio.training.session import TrainingSession
+            from nnstudio.training.trainer import ProbeOptions
 
             torch.set_num_threads(worker_threads())
-            dataset = load_dataset(self.project.dataset)
-            self.trainer = Trainer(
-                self.project.graph,
-                dataset,
-                self.project.training,
-                self.options or ProbeOptions(),
-                initial_state=self.initial_state,
-            )
-            model = self.trainer.model
-            self.prepared.emit(
-                PreparedRun(
-                    dataset,
-                    [(nid, model.labels[nid]) for nid, _m in self.trainer.layers],
-                    self.trainer.total_steps,
-                    str(self.trainer.device),
-                )
+            self.session = session = TrainingSession(
+                self.runs, self.options or ProbeOptions(), self.control
             )
             if self.evaluate_split is not None:
-                loss, accuracy = self.trainer.evaluate(self.evaluate_split)
+                trainer = session.trainer_for(self.runs[0])
+                loss, accuracy = trainer.evaluate(self.evaluate_split)
                 self.evaluated.emit(self.evaluate_split, loss, accuracy)
                 return
-            for snap in self.trainer.run(self.control):
-                final = snap
-                if self.mailbox.put(snap):
-                    self.snapshot_available.emit()
-            state = {
-                k: v.detach().to("cpu", copy=True)
-                for k, v in self.trainer.model.state_dict().items()
-            }
+            session.prepare()
+            engine = session.engines[0][0]
+            self.prepared.emit(
+                PreparedRun(
+                    session.dataset_for(self.runs[0]),
+                    engine.layer_labels(),
+                    session.total_steps,
+                    str(engine.device),
+                )
+            )
+            for _reports in session.run(sink=self._put):
+                pass
+            states = dict(session.final_states)
         except Exception as exc:
             traceback.print_exc()
             self.failed.emit(explain_failure(exc))
         finally:
-            self.done.emit(final, state)
+            self.done.emit(states)

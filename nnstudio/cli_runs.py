@@ -1,0 +1,169 @@
+"""`nnstudio train` and `nnstudio runs`: training runs and variants without a window."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+
+from nnstudio.core.run import Run, RunBook, freeze
+from nnstudio.core.variants import describe_changes, expand, needs_fresh_weights, parse_axis
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _eta(elapsed: float, done: int, start: int, total: int) -> str:
+    """Time left from the rate so far; shown once a tenth of the run is done."""
+    trained = done - start
+    if trained <= 0 or (done - start) < 0.1 * max(1, total - start):
+        return ""
+    left = elapsed / trained * (total - done)
+    return f"  ~{int(left // 60)}:{int(left % 60):02d} left"
+
+
+def train_project(args: argparse.Namespace) -> int:
+    from nnstudio.core.project_files import load_project, nnstudio_path_for, save_project
+    from nnstudio.training import ProbeOptions
+    from nnstudio.training.session import TrainingSession
+
+    loaded = load_project(args.project)
+    project = freeze(loaded.project)  # --epochs and --device change this run, not the file
+    settings = project.training
+    changes = {}
+    if args.epochs is not None:
+        changes["epochs"] = args.epochs
+    if args.device is not None:
+        changes["device"] = args.device
+    if changes:
+        settings = settings.replace(**changes)
+        project.training = settings
+    book: RunBook = loaded.runs
+    options = ProbeOptions(
+        min_interval_s=args.report_every, weights_every=0, boundary_every=0, predictions_every=0
+    )
+    if args.vary:
+        axes = [parse_axis(project, text) for text in args.vary]
+        variants = expand(project, axes)
+        runs = [book.add(Run(v.project, changes=v.changes), make_current=False) for v in variants]
+        for run in runs:
+            run.variant_of = runs[0].id
+        book.current = runs[0].id
+        print(
+            f"Training {len(runs)} variants of {args.project} "
+            f"({', '.join(a.setting for a in axes)})."
+        )
+    else:
+        current = book.current_run
+        resume = current is not None and current.weights is not None and not args.fresh
+        if resume and current is not None and not needs_fresh_weights(current.project, project):
+            run = current
+            run.project = freeze(project)
+            start = "continuing from its saved weights"
+        else:
+            changes_from = current.project if current is not None else project
+            run = book.add(Run(freeze(project), changes=describe_changes(changes_from, project)))
+            start = "from fresh weights"
+        runs = [run]
+        print(f"Training {args.project} ({start}), run {run.label}.")
+    session = TrainingSession(runs, options)
+    session.prepare()
+    first = session.engines[0][0]
+    print(
+        f"{runs[0].project.dataset.name} on {first.device}: {first.n_train} training samples, "  # type: ignore[attr-defined]
+        f"{settings['epochs']} epochs, {session.total_steps} steps each."
+    )
+    started = time.perf_counter()
+    start_steps = {r.id: r.steps_done for r in runs}
+    diverged = False
+    for reports in session.run():
+        elapsed = time.perf_counter() - started
+        for run_id, snap in reports.items():
+            run = next(r for r in runs if r.id == run_id)
+            name = f"{run.label:<10} " if len(runs) > 1 else ""
+            eta = _eta(elapsed, snap.step, start_steps[run_id], snap.total_steps)
+            print(
+                f"{name}epoch {snap.epoch:>5}/{snap.total_epochs}  step {snap.step:>7}  "
+                f"train loss {_fmt(snap.train_loss)}  val loss {_fmt(snap.val_loss)}  "
+                f"val acc {_fmt(snap.val_accuracy, 3)}{eta}",
+                flush=True,
+            )
+            if snap.status == "diverged":
+                diverged = True
+                print(f"{name}{snap.message}", file=sys.stderr)
+    session.adopt_final_weights()
+    elapsed = time.perf_counter() - started
+    print(f"Done in {elapsed:.1f} s.")
+    for run in runs:
+        trainer = session.trainer_of(run)
+        if trainer is not None and run.status != "diverged":
+            for split in ("train", "val", "test"):
+                loss, acc = trainer.evaluate(split)
+                run.scores[f"{split}_loss"] = loss
+                if acc is not None:
+                    run.scores[f"{split}_accuracy"] = acc
+    if len(runs) > 1:
+        print_table(runs)
+    else:
+        run = runs[0]
+        for split in ("train", "val", "test"):
+            loss = run.scores.get(f"{split}_loss")
+            acc = run.scores.get(f"{split}_accuracy")
+            print(f"{split:>5}: loss {_fmt(loss)}  accuracy {_fmt(acc, 3)}")
+    if args.save:
+        if diverged and len(runs) == 1 and runs[0].weights is None:
+            print("Nothing was saved: the weights are no longer numbers.", file=sys.stderr)
+            return 3
+        target = nnstudio_path_for(loaded.path)
+        save_project(target, loaded.project, book)
+        if target != loaded.path:
+            print(
+                f"Saved the project with its runs to {target} ({loaded.path} is unchanged: "
+                "plain JSON projects cannot hold weights)."
+            )
+        else:
+            print(f"Saved the runs into {target}.")
+    return 3 if diverged and len(runs) == 1 else 0
+
+
+def print_table(runs: list[Run]) -> None:
+    """One line per run: what differs, its best validation numbers, steps, time, status."""
+    headers = ["run", "differs", "best val loss", "best val acc", "steps", "time", "status"]
+    rows = []
+    for run in runs:
+        differs = ", ".join(f"{k} {v}" for k, v in run.changes.items()) or "—"
+        status = run.status
+        if status == "diverged":
+            status = f"diverged ({run.message.split(' so ')[0].removeprefix('The loss became ')})"
+        rows.append(
+            [
+                run.label,
+                differs,
+                _fmt(run.score("best_val_loss")),
+                _fmt(run.score("best_val_accuracy"), 3),
+                f"{run.steps_done:,}",
+                f"{run.wall_time:.1f} s",
+                status,
+            ]
+        )
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def list_runs(args: argparse.Namespace) -> int:
+    from nnstudio.core.project_files import load_project
+
+    loaded = load_project(args.project)
+    for note in loaded.notes:
+        print(note, file=sys.stderr)
+    book = loaded.runs
+    if not book.runs:
+        print(f"{args.project} holds no runs yet: train it first.")
+        return 0
+    print(f"{len(book.runs)} runs in {args.project} (current: {book.current}):")
+    print_table(book.runs)
+    return 0
