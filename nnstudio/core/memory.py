@@ -11,7 +11,7 @@ attention layers keep more inside them (gates, the score matrix), which is added
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.graph import Graph
@@ -48,6 +48,17 @@ class MemoryEstimate:
     eval_samples: int
     largest_node: str | None
     """The node whose activations take the most memory per sample (to suggest shrinking)."""
+
+    def times(self, copies: int) -> MemoryEstimate:
+        """The estimate for `copies` such networks trained side by side."""
+        return replace(
+            self,
+            weights=self.weights * copies,
+            gradients=self.gradients * copies,
+            optimizer=self.optimizer * copies,
+            batch_activations=self.batch_activations * copies,
+            eval_activations=self.eval_activations * copies,
+        )
 
     @property
     def total(self) -> int:

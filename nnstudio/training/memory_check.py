@@ -81,9 +81,15 @@ def _cgroup_left() -> int | None:
 
 
 def check_training_memory(
-    graph: Graph, context: ShapeContext, settings: Any, dataset: Any, device: Any = None
+    graph: Graph,
+    context: ShapeContext,
+    settings: Any,
+    dataset: Any,
+    device: Any = None,
+    copies: int = 1,
 ) -> None:
-    """OutOfMemoryError (figures and a suggestion) when training would not fit in memory."""
+    """OutOfMemoryError (figures and a suggestion) when training would not fit in memory;
+    `copies` networks of this shape train together (stacked variants)."""
     free = available_memory(device)
     if free is None:
         return
@@ -92,6 +98,8 @@ def check_training_memory(
     batch = n_train if batch <= 0 or batch >= n_train else batch
     largest_split = max(n_train, len(dataset.x_val), len(dataset.x_test))
     estimate = estimate_training_memory(graph, context, settings["optimizer"], batch, largest_split)
+    if copies > 1:
+        estimate = estimate.times(copies)
     problem = memory_problem(estimate, free, graph)
     if problem:
         raise OutOfMemoryError(problem)

@@ -25,7 +25,7 @@ from nnstudio.core.datasets.idx import read_idx, read_idx_header, write_idx
 from nnstudio.core.datasets.locate import missing_location, relocated
 from nnstudio.core.errors import DatasetError, GraphError, NNStudioError, ProjectFileError
 from nnstudio.core.finite import NonFiniteWeightsError, all_finite, non_finite_count
-from nnstudio.core.graph import Graph
+from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.history import History
 from nnstudio.core.history_guard import MAX_HISTORY_VALUES
 from nnstudio.core.project import Project
@@ -193,7 +193,7 @@ def test_pasted_nodes_go_through_the_same_id_check() -> None:
     data = TEMPLATES.get("xor_mlp").build().graph.to_dict()
     data["nodes"][0]["id"] = "a.b"
     with pytest.raises(GraphError):
-        Graph.from_dict(data)
+        graph_from_dict(data)
 
 
 # -- 4. text that cannot be encoded ------------------------------------------------------
@@ -292,10 +292,12 @@ def test_a_1e308_loss_becomes_a_gap_and_axes_stay_finite(tmp_path) -> None:
     assert y[0] == 0.5 and math.isnan(y[1]) and y[2] == 0.4
 
 
-def test_history_steps_stay_usable_for_continuing(tmp_path) -> None:
-    history = History.from_dict({"version": 1, "last_step": 2**53, "series": {}})
-    history.begin_run()
-    assert history.step_offset == 2**53
+def test_history_steps_are_range_checked_at_the_edge() -> None:
+    assert History.from_dict({"version": 1, "last_step": 2**53, "series": {}}).last_step == 2**53
+    with pytest.raises(ProjectFileError, match="last_step"):
+        History.from_dict({"version": 1, "last_step": 2**53 + 1, "series": {}})
+    with pytest.raises(ProjectFileError, match="step"):
+        History.from_dict({"version": 1, "series": {"a": {"x": [-1], "y": [0]}}})
 
 
 # -- 8. what a run leaves behind -----------------------------------------------------------

@@ -92,3 +92,13 @@ def test_the_window_says_out_of_memory_never_unexpected() -> None:
                          "allocate memory: you tried to allocate 800000000000 bytes.")  # fmt: skip
     message = explain_failure(error)
     assert "out of memory" in message and "unexpected" not in message
+
+
+def test_stacked_variants_need_that_many_times_the_memory() -> None:
+    graph = mlp([100], "relu")
+    ctx = TEMPLATES.get("xor_mlp").build().shape_context()
+    one = estimate_training_memory(graph, ctx, "adam", 10, 30)
+    three = one.times(3)
+    assert three.weights == 3 * one.weights
+    assert three.batch_activations == 3 * one.batch_activations
+    assert three.total > one.total
