@@ -55,8 +55,8 @@ from nnstudio.core.run_io import (
     split_pinned_weights,
 )
 from nnstudio.core.safe_read import is_regular_file, open_regular, read_bytes, why_os_error
+from nnstudio.core.safe_write import atomic_write as atomic_write_bytes
 from nnstudio.core.safe_write import (
-    atomic_write,
     clean_stale_temps,
     make_temp,
     refuse_read_only,
@@ -455,7 +455,7 @@ def write_file_safely(
         mode = None if private else _mode_for(path)
         if keep_backup and is_regular_file(path):
             _keep_backup(path)
-        atomic_write(path, payload, mode)
+        atomic_write_bytes(path, payload, mode)
         _sync_folder(path.parent)
     except OSError as exc:
         raise ProjectFileError(

@@ -19,7 +19,6 @@ from nnstudio.core.run_io import single_run_book
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui import autosave, settings_store
 from nnstudio.ui.mime import MIME_SUBGRAPH
-from nnstudio.ui.training.controller import TrainingController
 
 CSV = "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n2,2,1\n"
 
@@ -77,28 +76,6 @@ def test_saving_over_a_read_only_file_asks_first(make_window, tmp_path) -> None:
     window.ask_save_anyway = lambda title, text: questions.append(title) or True
     assert window.save() is True and path.read_bytes() != before
     assert questions == ["Replace read-only file?", "Replace read-only file?"]
-
-
-def test_diverged_weights_are_saved_only_when_the_user_says_so(make_window, tmp_path) -> None:
-    window = make_window("xor_mlp")
-    window.save_extras = lambda: {"weights": xor_state(float("nan"))}
-    path = tmp_path / "diverged.nnstudio"
-    window.ask_save_anyway = lambda title, text: False
-    assert window.save_as(path) is False and not path.exists()
-    window.ask_save_anyway = lambda title, text: "not finite" in text
-    assert window.save_as(path) is True
-    assert load_project(path).weights is not None
-
-
-def test_the_controller_keeps_the_last_finite_weights(qtbot) -> None:
-    controller = TrainingController()
-    good = xor_state()
-    controller.set_trained_state(good)
-    controller._on_done(None, xor_state(float("nan")))
-    assert controller.trained_state is good
-    controller._on_done(None, xor_state(0.5))
-    assert float(next(iter(controller.trained_state.values())).flatten()[0]) == 0.5
-    controller.shutdown(1000)
 
 
 def test_an_overlong_recent_file_breaks_neither_the_menu_nor_opening(make_window, tmp_path):
