@@ -46,11 +46,15 @@ class PreparedRun:
 
 
 def worker_threads() -> int:
-    """Torch threads for the worker: every core but one, which the GUI thread keeps.
+    """Torch threads for the worker: every core but one, which the GUI thread keeps
+    (NNSTUDIO_WORKER_THREADS overrides it, for benchmarks).
 
     Measured here (2 cores): with torch's default of 2 threads the worker thread trained the
     spiral MLP at about 60 steps/s while the GUI ran; with 1 thread, at about 3,500.
     """
+    override = os.environ.get("NNSTUDIO_WORKER_THREADS", "")
+    if override.isdigit() and int(override) > 0:
+        return int(override)
     return max(1, (os.cpu_count() or 2) - 1)
 
 
@@ -100,11 +104,17 @@ class TrainingWorker(QObject):
             import torch
 
             from nnstudio.training.session import TrainingSession
+            from nnstudio.training.thread_tuning import ThreadTuner
             from nnstudio.training.trainer import ProbeOptions
 
-            torch.set_num_threads(worker_threads())
+            first = worker_threads()
+            tuner = None
+            if "NNSTUDIO_WORKER_THREADS" in os.environ:
+                torch.set_num_threads(first)
+            else:
+                tuner = ThreadTuner([first, os.cpu_count() or 1], torch.set_num_threads)
             self.session = session = TrainingSession(
-                self.runs, self.options or ProbeOptions(), self.control
+                self.runs, self.options or ProbeOptions(), self.control, tuner=tuner
             )
             if self.evaluate_split is not None:
                 trainer = session.trainer_for(self.runs[0])
