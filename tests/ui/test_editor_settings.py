@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QSpinBox
 
 from nnstudio.core.datasets import DATASETS
 from nnstudio.core.settings import TRAINING_PARAMS
@@ -153,3 +153,18 @@ def test_preview_draws_train_filled_and_test_hollow(make_window, qtbot):
     preview.refresh()
     assert preview.counts["train"] == 360
     assert "train 360" in preview.legend.text()
+
+
+def test_learning_rate_of_100_is_allowed_and_1000_says_why_not(make_window, qtbot):
+    """Issue 15 item 7: a lesson may diverge on purpose; beyond the cap the field says so."""
+    window = make_window("spiral_mlp")
+    window.show()
+    doc, panel = window.document, window.settings_panel
+    box = panel.findChild(QDoubleSpinBox, "param_learning_rate")
+    type_into(qtbot, box, "100")
+    assert doc.project.training["learning_rate"] == 100
+    type_into(qtbot, box, "1000")
+    assert doc.project.training["learning_rate"] == 100  # not committed, not clamped
+    assert box.text() == "1000"
+    note = panel.findChild(QLabel, "note_learning_rate")
+    assert note.isVisible() and "1e-06 to 100" in note.text()
