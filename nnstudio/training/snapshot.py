@@ -79,6 +79,10 @@ class Snapshot:
     steps_per_epoch: int = 0
     seconds: float = 0.0
     """Wall time this report covers (since the previous report of the same run)."""
+    stopped_early: bool = False
+    """The final report of a run that early stopping ended."""
+    best_epoch: int = 0
+    """With early stopping: the epoch whose validation loss was lowest (0 when unknown)."""
 
     def metrics(self) -> dict[str, float]:
         """The per-snapshot numbers a History records, by series name; unmeasured ones left

@@ -243,6 +243,7 @@ class Trainer:
     ) -> list[Snapshot]:
         """The loop's report: one snapshot; the final one after early stopping's restore."""
         message = ""
+        best_epoch = 0
         if status == "finished":
             message = self._early_note
             early = self.early_stopping
@@ -251,11 +252,14 @@ class Trainer:
                 epoch = self.step_count // self.steps_per_epoch
                 restored = early.restore_best and early.restore(self.model, epoch)
                 message = early.message(epoch, stopped_early, restored)
+                best_epoch = early.best_epoch
         snap = self._snapshot(pending, status, since, since_step)
         if snap.status != "diverged":
             snap.grad_norms = grads
             if status == "finished":
                 snap.message = message
+                snap.stopped_early = stopped_early
+                snap.best_epoch = best_epoch
         return [snap]
 
     def _snapshot(
@@ -289,7 +293,7 @@ class Trainer:
             snap.message = (
                 f"The loss became {losses[bad[0]]} at step {first} "
                 f"(epoch {(first - 1) // self.steps_per_epoch + 1}), so training stopped: "
-                "lower the learning rate (or add gradient clipping) and press Reset."
+                "lower the learning rate (or add gradient clipping) and train a new run."
             )
             return snap
         limit = opts.eval_max_samples

@@ -57,6 +57,8 @@ class TrainingController(QObject):
     """PreparedRun: dataset and layers of the followed run, from the worker."""
     runs_changed = Signal()
     """Runs were added or the current run changed."""
+    inspected = Signal(object)
+    """A Snapshot of the current run's saved weights (see `inspect`)."""
 
     def __init__(
         self,
@@ -158,12 +160,24 @@ class TrainingController(QObject):
         if run is not None and run.weights is not None:
             self._launch([run], False, split, continued=True)
 
+    def inspect(self) -> bool:
+        """Compute the panels' views of the current run's saved weights (an opened file),
+        on the worker thread, training nothing; see `inspected`. False when there is none."""
+        from nnstudio.ui.training.worker import INSPECT
+
+        run = self.book.current_run
+        if self.busy or run is None or run.weights is None:
+            return False
+        self._launch([run], False, INSPECT, continued=True)
+        return True
+
     def _launch(self, runs: list[Run], paused: bool, split: str | None, continued: bool) -> None:
         control = TrainingControl()
         if paused:
             control.pause()
         worker = TrainingWorker(runs, control, self.options, evaluate_split=split)
         worker.evaluated.connect(self.evaluated)
+        worker.inspected.connect(self.inspected)
         thread = QThread()
         thread.setObjectName("training_thread")
         register_qthread(thread)

@@ -34,6 +34,7 @@ class TrainingUI(QObject):
         self.actions = TrainingActions(self.controller, self._project, self._problem, window)
         self.dashboard = None
         self.host = None
+        self._shown_run: str | None = None
         self._hidden_docks: list[Any] = []
         self._build_tabs()
         self._build_actions()
@@ -120,6 +121,12 @@ class TrainingUI(QObject):
         self.document.dataset_changed.connect(self.refresh_preview)
         self.document.training_changed.connect(self.refresh_preview)
         self.document.project_replaced.connect(self.refresh_preview)
+        self.document.runs_changed.connect(self.refresh_preview)
+        self.document.runs_changed.connect(self._runs_changed)
+        # The worker fixes a run's step plan as it starts: redraw on its reports (a no-op
+        # once the drawn plan matches).
+        controller.snapshot.connect(self.refresh_preview)
+        controller.run_finished.connect(self.refresh_preview)
         window.close_guards.append(self.close_guard)
         QTimer.singleShot(800, self.ensure_dashboard)
 
@@ -151,10 +158,24 @@ class TrainingUI(QObject):
         self.controller.reports.connect(self.variants_view.take)
         self.document.locked_changed.connect(lambda _l: self.runs_panel._sync_buttons())
 
-    def refresh_preview(self) -> None:
-        """Redraw the planned learning-rate schedule from the current settings."""
-        if self.dashboard is not None:
-            self.dashboard.learning_rate.show_preview(self.document.project)
+    def refresh_preview(self, *_args: Any) -> None:
+        """Draw the learning-rate plan of the run being trained, or else the one Train
+        would follow next (continuing the current run, or a new run from step 0)."""
+        if self.dashboard is None:
+            return
+        from nnstudio.ui.panels.learning_rate import next_plan, plan_of_run
+
+        controller, project = self.controller, self.document.project
+        current = controller.current_run
+        if controller.active:
+            plan = plan_of_run(controller.active[0])
+        elif current is not None and current.project.training.values == project.training.values:
+            plan = plan_of_run(current)  # nothing changed: the run's own plan
+        elif controller.continues(project):
+            plan = next_plan(project, current)
+        else:
+            plan = next_plan(project)
+        self.dashboard.learning_rate.show_plan(plan)
 
     def _tab_changed(self, index: int) -> None:
         """The training view takes the whole window: the editor's docks step aside."""
@@ -184,6 +205,7 @@ class TrainingUI(QObject):
 
     @Slot(object)
     def _run_started(self, info: Any) -> None:
+        self._shown_run = info.run.id
         self.ensure_dashboard()
         self.tabs.setCurrentIndex(TRAINING_TAB)
         if len(info.runs) > 1:
@@ -219,15 +241,33 @@ class TrainingUI(QObject):
     def _lock(self, locked: bool) -> None:
         self.window.set_editing_locked(locked)
         self.banner.setVisible(locked)
-        if locked:
-            self.window.show_status(LOCKED_TEXT)
+        # The banner says it while locked; the status bar keeps what Train said (new run or
+        # continued), and a lock message left there must not outlive the run.
+        if not locked and self.window.status_text() == LOCKED_TEXT:
+            self.window.statusBar().clearMessage()
+        if locked:  # "Ready to train" would be wrong while it trains
+            self.window.problems_label.setText("● Training")
+            self.window.problems_label.setStyleSheet("color: #2563EB;")
+        else:
+            self.window._on_analysis(self.document.analysis)
 
     # -- files ----------------------------------------------------------------------------
     def _follow_current_run(self) -> None:
-        """Panels show the current run's curves (an opened project's, say)."""
+        """Panels show the current run: its curves, and what its saved weights draw
+        (boundary, predictions, weights, gradients), so a reopened project is not blank."""
         if self.host is not None and not self.controller.busy:
             run = self.document.runs.current_run
             self.host.load_history(run.history if run is not None else None)
+            self._shown_run = run.id if run is not None else None
+            if run is not None and run.weights is not None:
+                self.controller.inspect()
+
+    @Slot()
+    def _runs_changed(self) -> None:
+        """Another run became current (picked in the Runs list): show it."""
+        run = self.document.runs.current_run
+        if not self.controller.busy and (run.id if run else None) != self._shown_run:
+            self._follow_current_run()
 
     @Slot()
     def _project_replaced(self) -> None:

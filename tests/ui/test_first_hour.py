@@ -1,0 +1,137 @@
+"""Issue 15: what a newcomer did in their first hour, replayed with mouse and keyboard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")
+
+
+def choose(qtbot, combo: QComboBox, data: str) -> None:
+    """Pick an entry as a mouse user does: open the popup and click the entry."""
+    target = combo.findData(data)
+    assert target >= 0, data
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    rect = view.visualRect(combo.model().index(target, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: not view.isVisible())
+
+
+@pytest.fixture
+def short_spiral(make_window):
+    window = make_window("spiral_mlp")
+    project = window.document.project
+    project.training = project.training.replace(epochs=2)
+    yield window
+    window.training.controller.shutdown(3000)
+
+
+def first_hidden_weight(state: dict[str, torch.Tensor]) -> torch.Tensor:
+    return next(v for k, v in state.items() if k.endswith("weight") and v.dim() == 2)
+
+
+def train_to_the_end(qtbot, window, action) -> None:
+    with qtbot.waitSignal(window.training.controller.run_finished, timeout=60000):
+        action.trigger()
+
+
+def test_changing_the_initializer_after_a_run_trains_a_new_run_from_fresh_weights(
+    qtbot, short_spiral
+):
+    window, training = short_spiral, short_spiral.training
+    combo = window.settings_panel.findChild(QComboBox, "param_initializer")
+    choose(qtbot, combo, "zeros")
+    train_to_the_end(qtbot, window, training.actions.train)
+    zeros_run = training.controller.current_run
+    rows = first_hidden_weight(zeros_run.weights)
+    assert torch.equal(rows, rows[:1].expand_as(rows)), "zeros keep every unit the same"
+
+    training.tabs.setCurrentIndex(0)
+    choose(qtbot, combo, "xavier_uniform")
+    train_to_the_end(qtbot, window, training.actions.train)
+
+    book = window.document.runs
+    xavier_run = training.controller.current_run
+    assert xavier_run is not zeros_run and len(book.runs) == 2
+    assert book.get(zeros_run.id) is zeros_run and zeros_run.weights is not None
+    assert xavier_run.project.training["initializer"] == "xavier_uniform"
+    assert xavier_run.steps_done == 2 * xavier_run.steps_per_epoch, "counted from step 0"
+    rows = first_hidden_weight(xavier_run.weights)
+    assert not torch.equal(rows, rows[:1].expand_as(rows)), "Xavier broke the symmetry"
+    assert "fresh weights" in window.status_text() and "Initializer" in window.status_text()
+
+
+def test_continue_counts_epochs_over_the_whole_run(qtbot, short_spiral):
+    window, training = short_spiral, short_spiral.training
+    train_to_the_end(qtbot, window, training.actions.train)
+    run = training.controller.current_run
+    assert run.epochs_done == 2
+
+    labels: list[str] = []
+    training.controller.snapshot.connect(
+        lambda _s: labels.append(training.actions.progress.label.text())
+    )
+    train_to_the_end(qtbot, window, training.actions.continue_)
+    assert training.controller.current_run is run and len(window.document.runs.runs) == 1
+    assert run.epochs_done == 4
+    epochs = [re.match(r"Epoch (\d+)/(\d+)", text) for text in labels]
+    assert epochs and all(m is not None and m.group(2) == "4" for m in epochs), labels
+    assert int(epochs[0].group(1)) >= 3, "the count goes on from the first session"
+
+    # A plain Train after Finish says that it continues, and from where.
+    training.tabs.setCurrentIndex(0)
+    train_to_the_end(qtbot, window, training.actions.train)
+    assert training.controller.current_run is run and run.epochs_done == 6
+    assert window.status_text().startswith(f"Continuing {run.label} from epoch 4")
+
+
+def test_the_lr_panel_draws_each_runs_own_plan(qtbot, short_spiral):
+    window, training = short_spiral, short_spiral.training
+    train_to_the_end(qtbot, window, training.actions.train)
+    first = training.controller.current_run
+    panel = training.dashboard.learning_rate
+    assert panel.plan.start == 0 and panel.plan.total == first.total_steps
+
+    # A changed learning rate continues the run: its new plan starts where the run stopped.
+    project = window.document.project
+    box = window.settings_panel.findChild(QDoubleSpinBox, "param_learning_rate")
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "0.05")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert project.training["learning_rate"] == 0.05
+    assert panel.plan.start == first.steps_done, "the next plan begins at the run's end"
+    x, _y = panel.planned.getData()
+    assert x[0] > first.steps_done
+
+    train_to_the_end(qtbot, window, training.actions.train)
+    assert training.controller.current_run is first
+    assert panel.plan.start == first.plan_start > 0
+    assert panel.plan.settings["learning_rate"] == 0.05
+
+
+def test_a_reopened_trained_project_shows_its_panels(qtbot, tmp_path, short_spiral, make_window):
+    window = short_spiral
+    train_to_the_end(qtbot, window, window.training.actions.train)
+    path = tmp_path / "spiral.nnstudio"
+    assert window.save_as(path)
+
+    other = make_window()
+    assert other.open_file(path)
+    other.training.ensure_dashboard()
+    dash = other.training.dashboard
+    qtbot.waitUntil(lambda: dash.boundary.last is not None, timeout=30000)
+    qtbot.waitUntil(lambda: other.training.controller.state == "idle", timeout=30000)
+    assert dash.weights.weights, "weight heatmaps from the saved weights"
+    assert dash.gradients.latest is not None, "gradient bars from one look at a batch"
+    assert dash.predictions.last is not None
+    run = other.training.controller.current_run
+    assert run.steps_done == window.training.controller.current_run.steps_done
+    assert not other.editing_locked and not other.training.banner.isVisible()
