@@ -135,3 +135,27 @@ def test_a_reopened_trained_project_shows_its_panels(qtbot, tmp_path, short_spir
     run = other.training.controller.current_run
     assert run.steps_done == window.training.controller.current_run.steps_done
     assert not other.editing_locked and not other.training.banner.isVisible()
+
+
+def test_regression_is_shown_as_a_regression_surface(qtbot, make_window):
+    from nnstudio.core.datasets import DatasetConfig
+    from nnstudio.core.project import Project
+    from nnstudio.core.settings import TrainingSettings
+    from nnstudio.core.templates import mlp
+
+    project = Project(
+        mlp([8], "tanh", task="regression", loss="mse"),
+        DatasetConfig("plane"),
+        TrainingSettings({"epochs": 2}),
+    )
+    window = make_window(project)
+    assert window.document.analysis.ok, window.document.analysis.errors
+    train_to_the_end(qtbot, window, window.training.actions.train)
+    dash = window.training.dashboard
+    panel = dash.boundary
+    assert dash.docks[panel.title].windowTitle() == "Regression surface"
+    assert "predicted value" in panel.colorbar.axis.labelText
+    data_y = [b.color().getRgb() for b in panel.test_points.data["brush"]]
+    assert len(set(data_y)) > 3, "test points are coloured by their target, not hollow"
+    assert panel.image.levels is not None and tuple(panel.image.levels) == panel.levels
+    window.training.controller.shutdown(3000)

@@ -55,6 +55,7 @@ class TrainingDashboard(QMainWindow):
         boundary.raise_()
         self._points_2d = True
         self.predictions.prepared.connect(self.raise_fitting_view)
+        self.boundary.retitled.connect(boundary.setWindowTitle)
         self.default_state = QByteArray(self.saveState())
 
     def raise_fitting_view(self, run) -> None:
