@@ -54,6 +54,8 @@ class TrainingDashboard(QMainWindow):
         weights.raise_()
         boundary.raise_()
         self._points_2d = True
+        self._boundary_hidden = False
+        self._sized = False
         self.predictions.prepared.connect(self.raise_fitting_view)
         self.boundary.retitled.connect(boundary.setWindowTitle)
         self.default_state = QByteArray(self.saveState())
@@ -61,12 +63,40 @@ class TrainingDashboard(QMainWindow):
     def raise_fitting_view(self, run) -> None:
         """Bring forward the decision boundary for 2D data, the predictions otherwise.
 
-        Only when the kind of data changes, so a tab the user picked stays picked."""
+        Data that is not 2D has no boundary to draw: its tab steps aside (View → Panels
+        brings it back). Only when the kind of data changes, so a tab the user picked stays
+        picked."""
         points_2d = run.dataset.points_train is not None
         if points_2d != self._points_2d:
             self._points_2d = points_2d
+            boundary = self.docks[self.boundary.title]
+            if points_2d and self._boundary_hidden:
+                boundary.show()
+            elif not points_2d and boundary.isVisible():
+                boundary.hide()
+            self._boundary_hidden = not points_2d
             panel = self.boundary if points_2d else self.predictions
             self.docks[panel.title].raise_()
+
+    def apply_default_sizes(self) -> None:
+        """Two equal columns; in each, the main panel gets about three fifths of the height.
+
+        Restoring a saved state alone keeps the sizes it was saved with (the dashboard's
+        first, unsized ones), which crushed the loss curves to a sliver."""
+        width, height = max(self.width(), 400), max(self.height(), 300)
+        top = [self.docks[self.loss.title], self.docks[self.boundary.title]]
+        bottom = [self.docks[self.gradients.title], self.docks[self.weights.title]]
+        self.resizeDocks(top, [width // 2, width // 2], Qt.Orientation.Horizontal)
+        for upper, lower in zip(top, bottom):
+            self.resizeDocks(
+                [upper, lower], [int(height * 0.6), int(height * 0.4)], Qt.Orientation.Vertical
+            )
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            self.apply_default_sizes()
 
     def _dock(self, panel: Panel, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(panel.title, self)
@@ -102,5 +132,7 @@ class TrainingDashboard(QMainWindow):
 
     def restore_default_layout(self) -> None:
         self.restoreState(self.default_state)
-        for dock in self.docks.values():
-            dock.show()
+        for title, dock in self.docks.items():
+            dock.setFloating(False)
+            dock.setVisible(title != self.boundary.title or self._points_2d)
+        self.apply_default_sizes()

@@ -141,6 +141,13 @@ class TrainingUI(QObject):
         self.training_layout.addWidget(self.dashboard)
         self.host = PanelHost(self.controller, self.dashboard.panels)
         self._build_run_views()
+        # Closed panels come back from View → Panels.
+        self.window.panels_menu.addSeparator()
+        for dock in self.dashboard.docks.values():
+            action = dock.toggleViewAction()
+            action.setObjectName(f"action_toggle_{dock.objectName()}")
+            action.triggered.connect(lambda on, d=dock: on and d.raise_())
+            self.window.panels_menu.addAction(action)
         self.refresh_preview()
         self._follow_current_run()
 
