@@ -115,7 +115,7 @@ class SettingsPanel(QScrollArea):
         self.import_csv_button = QPushButton("Import CSV…", group)
         self.import_csv_button.setObjectName("import_csv_button")
         self.import_csv_button.setToolTip("Use your own table from a CSV file, with a preview.")
-        self.import_csv_button.clicked.connect(self.open_csv_import)
+        self.import_csv_button.clicked.connect(lambda: self.open_csv_import())
         top.addRow("", self.import_csv_button)
         self.csv_dialog: CsvImportDialog | None = None
         layout.addLayout(top)
@@ -334,14 +334,17 @@ class SettingsPanel(QScrollArea):
         new = dataclasses.replace(config, name=name, params={}, features=tuple(features))
         self._push_dataset(new, f"Choose dataset {spec.display_name}")
 
-    def open_csv_import(self) -> None:
-        """Open the CSV import dialog (not blocking); OK makes its result the dataset."""
+    def open_csv_import(self, path: str | None = None) -> None:
+        """Open the CSV import dialog (not blocking), reading `path` when given (a dropped
+        file); OK makes its result the dataset."""
         dialog = CsvImportDialog(copy.deepcopy(self.doc.project.dataset), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._csv_imported(dialog.config()))
         dialog.finished.connect(lambda _result: setattr(self, "csv_dialog", None))
         self.csv_dialog = dialog
         dialog.open()
+        if path:
+            dialog.load_file(path)
 
     def _csv_imported(self, config: DatasetConfig) -> None:
         if config.to_dict() != self.doc.project.dataset.to_dict():

@@ -159,3 +159,43 @@ def test_regression_is_shown_as_a_regression_surface(qtbot, make_window):
     assert len(set(data_y)) > 3, "test points are coloured by their target, not hollow"
     assert panel.image.levels is not None and tuple(panel.image.levels) == panel.levels
     window.training.controller.shutdown(3000)
+
+
+def drop_file(qtbot, window, path) -> bool:
+    """Drag a file from a file manager onto the middle of the canvas and let go."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    target = window.view.viewport()
+    at = QPoint(target.width() // 2, target.height() // 2)
+    action = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(at, action, mime, buttons, mods)
+    QApplication.sendEvent(target, enter)
+    QApplication.sendEvent(target, QDropEvent(QPointF(at), action, mime, buttons, mods))
+    return enter.isAccepted()
+
+
+def test_dropping_a_csv_on_the_window_opens_the_import_dialog(qtbot, tmp_path, make_window):
+    window = make_window("spiral_mlp")
+    table = tmp_path / "heights.csv"
+    table.write_text("a,b,label\n" + "".join(f"{i},{i * 2},{i % 2}\n" for i in range(40)))
+    assert drop_file(qtbot, window, table)
+    panel = window.settings_panel
+    qtbot.waitUntil(lambda: panel.csv_dialog is not None and panel.csv_dialog.isVisible())
+    assert panel.csv_dialog.path_edit.text() == str(table)
+    assert panel.csv_dialog.table is not None, "the dropped file was read"
+    panel.csv_dialog.reject()
+
+
+def test_dropping_another_file_says_why_not(qtbot, tmp_path, make_window):
+    window = make_window("spiral_mlp")
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(b"\x89PNG")
+    drop_file(qtbot, window, picture)
+    qtbot.waitUntil(lambda: "photo.png" in window.status_text())
+    assert ".csv" in window.status_text() and ".nnstudio" in window.status_text()
+    assert window.settings_panel.csv_dialog is None

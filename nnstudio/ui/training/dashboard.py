@@ -87,7 +87,7 @@ class TrainingDashboard(QMainWindow):
         top = [self.docks[self.loss.title], self.docks[self.boundary.title]]
         bottom = [self.docks[self.gradients.title], self.docks[self.weights.title]]
         self.resizeDocks(top, [width // 2, width // 2], Qt.Orientation.Horizontal)
-        for upper, lower in zip(top, bottom):
+        for upper, lower in zip(top, bottom, strict=True):
             self.resizeDocks(
                 [upper, lower], [int(height * 0.6), int(height * 0.4)], Qt.Orientation.Vertical
             )
