@@ -256,7 +256,7 @@ class FileActions:
 
 
 def dropped_kind(path: Path) -> str | None:
-    """"project", "csv", or None for a file the window cannot use."""
+    """ "project", "csv", or None for a file the window cannot use."""
     name = path.name.lower()
     if path.suffix.lower() in DROP_SUFFIXES:
         return "project"

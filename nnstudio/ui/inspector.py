@@ -15,6 +15,7 @@ from nnstudio.core.validation import Analysis
 from nnstudio.ui import theme
 from nnstudio.ui.commands import SetParamCommand
 from nnstudio.ui.document import Document
+from nnstudio.ui.output_follow import CompoundCommand, task_change_commands
 from nnstudio.ui.param_widgets import ParamForm
 
 HINT = "Select a node on the canvas to see and edit its settings."
@@ -133,6 +134,11 @@ class Inspector(QScrollArea):
                 self.form.set_values(node.params)
             return
         if node.params.get(name) == value:
+            return
+        if name == "task" and "loss" in node.params:
+            # A new task gets a loss that fits it, as one undo step.
+            steps = task_change_commands(self.doc, self.node_id, value)
+            self.doc.push(CompoundCommand(f"Change {node.spec.display_name} task", steps))
             return
         self.doc.push(SetParamCommand(self.doc, self.node_id, name, value))
 

@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +35,7 @@ from nnstudio.ui.commands import SetDatasetCommand, SetTrainingCommand
 from nnstudio.ui.csv_import_dialog import CsvImportDialog
 from nnstudio.ui.dataset_preview import DatasetPreview
 from nnstudio.ui.document import Document
+from nnstudio.ui.output_follow import CompoundCommand, output_follow_commands
 from nnstudio.ui.param_widgets import ParamForm
 
 SPLIT_MAX = 90
@@ -304,7 +306,11 @@ class SettingsPanel(QScrollArea):
             self.status_message.emit(str(exc))
             self.load_dataset()
             return
-        if self.doc.push(SetDatasetCommand(self.doc, config, text)) is False:
+        command: QUndoCommand = SetDatasetCommand(self.doc, config, text)
+        follow = output_follow_commands(self.doc, config)
+        if follow:  # the Output's task and loss follow the data, in the same undo step
+            command = CompoundCommand(text, [command, *follow])
+        if self.doc.push(command) is False:
             self.load_dataset()
 
     def _push_training(self, settings_change: dict[str, Any], optimizer: dict | None, text: str):

@@ -199,3 +199,58 @@ def test_dropping_another_file_says_why_not(qtbot, tmp_path, make_window):
     qtbot.waitUntil(lambda: "photo.png" in window.status_text())
     assert ".csv" in window.status_text() and ".nnstudio" in window.status_text()
     assert window.settings_panel.csv_dialog is None
+
+
+def test_panels_name_layers_and_show_kernels_as_tiles(qtbot, make_window):
+    from nnstudio.core.templates import TEMPLATES
+
+    project = TEMPLATES.get("digits_cnn").build()
+    project.training = project.training.replace(epochs=1)
+    window = make_window(project)
+    train_to_the_end(qtbot, window, window.training.actions.train)
+    dash = window.training.dashboard
+    box = dash.weights.layer_box
+    names = [box.itemText(i) for i in range(box.count())]
+    assert names and not any(re.search(r"\bn\d+\b", n) for n in names), names
+    assert names[0].startswith("Conv2d")
+    box.setCurrentIndex(0)
+    dash.docks["Weights"].raise_()
+    dash.weights.redraw()
+    image = dash.weights.image.image
+    assert "kernels of 3 × 3" in dash.weights.info.text()
+    assert image.shape[0] > 3 and image.shape[1] > 3, "a mosaic of small tiles"
+    ticks = dash.gradients.bar_plot.getAxis("bottom")._tickLevels[0]
+    assert not any(re.search(r"\bn\d+\b", text) for _pos, text in ticks), ticks
+    window.training.controller.shutdown(3000)
+
+
+def test_weight_axes_count_whole_units(qtbot, short_spiral):
+    window = short_spiral
+    train_to_the_end(qtbot, window, window.training.actions.train)
+    dash = window.training.dashboard
+    dash.docks["Weights"].raise_()
+    qtbot.waitUntil(lambda: dash.weights.image.image is not None)
+    axis = dash.weights.axes["left"]
+    low, high = dash.weights.plot.getViewBox().viewRange()[1]
+    for _spacing, values in axis.tickValues(low, high, 300):
+        assert all(float(v).is_integer() for v in values), values
+
+
+def test_confusion_matrix_names_do_not_overlap(qtbot, make_window):
+    from nnstudio.core.datasets import DatasetConfig
+    from nnstudio.core.project import Project
+    from nnstudio.core.settings import TrainingSettings
+    from nnstudio.core.templates import mlp
+
+    graph = mlp([8], "relu", task="multiclass", loss="cross_entropy")
+    last = [n for n in graph.nodes.values() if n.type == "linear"][-1]
+    graph.set_param(last.id, "units", 3)
+    window = make_window(Project(graph, DatasetConfig("iris"), TrainingSettings({"epochs": 2})))
+    assert window.document.analysis.ok, window.document.analysis.errors
+    train_to_the_end(qtbot, window, window.training.actions.train)
+    panel = window.training.dashboard.predictions
+    bottom = panel.plot.getAxis("bottom")._tickLevels[0]
+    left = panel.plot.getAxis("left")._tickLevels[0]
+    assert [t for _p, t in bottom] == ["0", "1", "2"], "numbers under narrow columns"
+    assert "setosa" in left[0][1], "the left axis says which number is which"
+    window.training.controller.shutdown(3000)
