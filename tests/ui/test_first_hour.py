@@ -254,3 +254,42 @@ def test_confusion_matrix_names_do_not_overlap(qtbot, make_window):
     assert [t for _p, t in bottom] == ["0", "1", "2"], "numbers under narrow columns"
     assert "setosa" in left[0][1], "the left axis says which number is which"
     window.training.controller.shutdown(3000)
+
+
+def test_export_the_plot_alone_at_a_scale_as_svg_and_the_curves_as_csv(
+    qtbot, tmp_path, short_spiral, monkeypatch
+):
+    import csv as csv_module
+    from pathlib import Path
+
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog, QMenu
+
+    window = short_spiral
+    assert window.save_as(tmp_path / "spiral.nnstudio")
+    train_to_the_end(qtbot, window, window.training.actions.train)
+    panel = window.training.dashboard.loss
+    asked: list[str] = []
+
+    def save_dialog(_parent, _title, start, _filter):
+        asked.append(start)
+        return str(tmp_path / "out" / Path(start).name), ""
+
+    (tmp_path / "out").mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
+    menu = panel.export_button.findChild(QMenu, "export_menu")
+    actions = {a.objectName(): a for a in menu.actions()}
+    actions["export_png_1x"].trigger()
+    actions["export_png_2x"].trigger()
+    actions["export_svg"].trigger()
+    actions["export_metrics_csv"].trigger()
+    assert all(Path(s).parent == tmp_path for s in asked), "dialogs open in the project folder"
+    one = QImage(str(tmp_path / "out" / "loss-curves.png"))
+    two = QImage(str(tmp_path / "out" / "loss-curves@2x.png"))
+    assert two.width() == pytest.approx(2 * one.width(), abs=2)
+    assert one.height() < panel.height(), "the plot alone, without the panel's buttons"
+    svg = (tmp_path / "out" / "loss-curves.svg").read_text()
+    assert "<svg" in svg
+    with open(tmp_path / "out" / "metrics.csv", newline="") as handle:
+        rows = list(csv_module.reader(handle))
+    assert rows[0][0] == "step" and "train_loss" in rows[0] and len(rows) > 2

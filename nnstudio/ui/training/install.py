@@ -140,6 +140,8 @@ class TrainingUI(QObject):
         self.dashboard = TrainingDashboard(self.training_page)
         self.training_layout.addWidget(self.dashboard)
         self.host = PanelHost(self.controller, self.dashboard.panels)
+        for panel in self.dashboard.panels:
+            panel.export_folder = self._project_folder
         self._build_run_views()
         # Closed panels come back from View → Panels.
         self.window.panels_menu.addSeparator()
@@ -259,10 +261,20 @@ class TrainingUI(QObject):
             self.window._on_analysis(self.document.analysis)
 
     # -- files ----------------------------------------------------------------------------
+    def _project_folder(self) -> str:
+        """Where export dialogs open: beside the project file, once it has one."""
+        from pathlib import Path
+
+        path = self.document.path
+        return str(Path(path).parent) if path else ""
+
     def _follow_current_run(self) -> None:
         """Panels show the current run: its curves, and what its saved weights draw
         (boundary, predictions, weights, gradients), so a reopened project is not blank."""
-        if self.host is not None and not self.controller.busy:
+        if self.host is not None and self.controller.active:
+            # Built while a run trains (Train pressed right after start-up): follow it.
+            self.host.load_history(self.controller.active[0].history)
+        elif self.host is not None and not self.controller.busy:
             run = self.document.runs.current_run
             self.host.load_history(run.history if run is not None else None)
             self._shown_run = run.id if run is not None else None
