@@ -28,8 +28,11 @@ def fit_to_screen(window: QMainWindow) -> None:
     """Default size, shrunk to the screen's free area (a 1600×1000 screen at scale 2 offers
     800×500), and centred on it."""
     area = screen_area(window)
-    width = min(DEFAULT_SIZE[0], area.width())
-    height = min(DEFAULT_SIZE[1], area.height())
+    # The frame (title bar, borders) is known once the window manager has framed the window.
+    extra_w = max(0, window.frameGeometry().width() - window.width())
+    extra_h = max(0, window.frameGeometry().height() - window.height())
+    width = min(DEFAULT_SIZE[0], area.width() - extra_w)
+    height = min(DEFAULT_SIZE[1], area.height() - extra_h)
     window.resize(width, height)
     frame = window.frameGeometry()
     frame.moveCenter(area.center())
@@ -90,7 +93,10 @@ def restore(window: QMainWindow, version: int) -> None:
 
 
 def check_docks(window: QMainWindow) -> None:
-    """Once shown: a restored layout that left docks unusably small gets the defaults."""
+    """Once shown: a window larger than the screen (its frame included) is fitted to it,
+    and a restored layout that left docks unusably small gets the defaults."""
+    if not window.isMaximized() and not window.isFullScreen() and not fits(window):
+        fit_to_screen(window)
     if collapsed_docks(window):
         apply_default_dock_sizes(window)
 

@@ -154,7 +154,7 @@ def test_regression_is_shown_as_a_regression_surface(qtbot, make_window):
     dash = window.training.dashboard
     panel = dash.boundary
     assert dash.docks[panel.title].windowTitle() == "Regression surface"
-    assert "predicted value" in panel.colorbar.axis.labelText
+    assert "predicted value" in panel.colorbar.getAxis("left").labelText
     data_y = [b.color().getRgb() for b in panel.test_points.data["brush"]]
     assert len(set(data_y)) > 3, "test points are coloured by their target, not hollow"
     assert panel.image.levels is not None and tuple(panel.image.levels) == panel.levels

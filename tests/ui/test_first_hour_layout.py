@@ -101,3 +101,13 @@ def test_reset_window_layout(qtbot, make_window):
     qtbot.waitUntil(lambda: window.settings_dock.width() >= 260)
     assert not window.palette_dock.isFloating() and window.problems_dock.isVisible()
     assert all(d.isVisible() for d in window.findChildren(QDockWidget) if d.parent() is window)
+
+
+def test_the_window_fits_a_1600x1000_screen_at_scale_2(qtbot, make_window):
+    """At scale 2 such a screen offers 800×500 logical pixels: no view may need more."""
+    window = make_window("spiral_mlp")
+    for tab in (0, 1):
+        window.training.tabs.setCurrentIndex(tab)
+        qtbot.wait(10)
+        need = window.minimumSizeHint()
+        assert need.width() <= 800 and need.height() <= 470, (tab, need)

@@ -87,7 +87,9 @@ class BoundaryPanel(Panel):
         self.plot.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
         self.regression = data.task == "regression"
         title = REGRESSION_TITLE if self.regression else CLASSES_TITLE
-        self.colorbar.axis.setLabel(REGRESSION_LABEL if self.regression else CLASSES_LABEL)
+        self.colorbar.getAxis("left").setLabel(
+            REGRESSION_LABEL if self.regression else CLASSES_LABEL
+        )
         self.retitled.emit(title)
         if self.regression:
             self.colorbar.setColorMap(sequential())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout
 
 from nnstudio.ui.panels.base import Panel, PlotWidget
 from nnstudio.ui.panels.colormaps import weights_map
@@ -61,6 +61,9 @@ class WeightPanel(Panel):
         self.layer_box.currentIndexChanged.connect(self.redraw)
         self.info = QLabel(self)
         self.info.setStyleSheet("color: #555;")
+        # A long shape line must not widen the whole training view on a small screen.
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.info.setMinimumWidth(20)
         self.header.insertWidget(0, QLabel("Layer:", self))
         self.header.insertWidget(1, self.layer_box)
         self.header.insertWidget(2, self.info)

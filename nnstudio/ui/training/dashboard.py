@@ -7,7 +7,7 @@ closable, restorable from the View menu) without crowding the editor's docks.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
 from nnstudio.ui.panels.base import Panel
 from nnstudio.ui.panels.boundary import BoundaryPanel
@@ -117,7 +117,14 @@ class TrainingDashboard(QMainWindow):
         """Add a view that is not a snapshot panel (runs, variants) as a tab beside `beside`."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{widget.objectName()}")
-        dock.setWidget(widget)
+        # Scrolls rather than widening the whole view: the Runs table's buttons would make
+        # the window wider than a small (or scale 2) screen.
+        holder = QScrollArea(dock)
+        holder.setObjectName(f"scroll_{widget.objectName()}")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QScrollArea.Shape.NoFrame)
+        holder.setWidget(widget)
+        dock.setWidget(holder)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
