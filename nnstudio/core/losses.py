@@ -54,14 +54,18 @@ def _bce(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
 def _cross_entropy(p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
+    from nnstudio.core.modules import ClassesLast
+
     smoothing = float(p.get("label_smoothing", 0.0))
-    return nn.CrossEntropyLoss(label_smoothing=smoothing, reduction=reduction)
+    return ClassesLast(nn.CrossEntropyLoss(label_smoothing=smoothing, reduction=reduction))
 
 
 def _nll(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
     from torch import nn
 
-    return nn.NLLLoss(reduction=reduction)
+    from nnstudio.core.modules import ClassesLast
+
+    return ClassesLast(nn.NLLLoss(reduction=reduction))
 
 
 def _mse(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:

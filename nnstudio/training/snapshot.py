@@ -83,6 +83,8 @@ class Snapshot:
     """The final report of a run that early stopping ended."""
     best_epoch: int = 0
     """With early stopping: the epoch whose validation loss was lowest (0 when unknown)."""
+    eta_seconds: float = float("nan")
+    """Time left until the session ends, from its pace so far (reports included)."""
 
     def metrics(self) -> dict[str, float]:
         """The per-snapshot numbers a History records, by series name; unmeasured ones left

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, vmap
 
-from nnstudio.core.compile import GraphModule, compile_graph
+from nnstudio.core.compile import GraphModule, compile_graph, module_name
 from nnstudio.core.datasets import Dataset
 from nnstudio.core.devices import resolve_device
 from nnstudio.core.layers import LAYERS
@@ -107,9 +107,10 @@ class StackedTrainer:
                 continue
             stacked = {}
             for name in names:
-                tensors = [m.layers[node_id].get_parameter(name).detach() for m in self.models]
+                tensors = [m.module_for(node_id).get_parameter(name).detach() for m in self.models]
                 stacked[name] = torch.stack(tensors).clone().requires_grad_(True)
-                self.keys.append((f"layers.{node_id}.{name}", node_id, name))
+                key = f"layers.{module_name(node_id)}.{name}"
+                self.keys.append((key, node_id, name))
             self.node_params[node_id] = stacked
         self.params = [p for d in self.node_params.values() for p in d.values()]
         self.penalized = [p for p in self.params if p.dim() > 2]

@@ -13,7 +13,7 @@ from nnstudio.core.graph import GraphEvent
 from nnstudio.core.layers import fmt_shape
 from nnstudio.core.validation import Analysis
 from nnstudio.ui import theme
-from nnstudio.ui.commands import SetParamCommand
+from nnstudio.ui.commands import param_command
 from nnstudio.ui.document import Document
 from nnstudio.ui.output_follow import CompoundCommand, task_change_commands
 from nnstudio.ui.param_widgets import ParamForm
@@ -68,7 +68,7 @@ class Inspector(QScrollArea):
     def show_nodes(self, node_ids: list[str]) -> None:
         """Show the one selected node, or a hint for none or several."""
         node_id = node_ids[0] if len(node_ids) == 1 else None
-        if node_id is not None and node_id not in self.doc.graph.nodes:
+        if node_id is not None and node_id not in self.doc.focus_graph().nodes:
             node_id = None
         self.node_id = node_id
         self._clear_form()
@@ -80,7 +80,7 @@ class Inspector(QScrollArea):
             count = len(node_ids)
             self.hint.setText(HINT if count == 0 else f"{count} nodes selected.")
             return
-        node = self.doc.graph.node(node_id)
+        node = self.doc.focus_graph().node(node_id)
         spec = node.spec
         self.title.setText(
             f"{spec.display_name}  <span style='color:{theme.MUTED}; "
@@ -103,7 +103,7 @@ class Inspector(QScrollArea):
         """Show only the settings that matter for the node's current values."""
         if self.form is None or self.node_id is None:
             return
-        node = self.doc.graph.node(self.node_id)
+        node = self.doc.focus_graph().node(self.node_id)
         rule = node.spec.relevance
         self.form.apply_relevance(rule(node.params) if rule is not None else None)
 
@@ -124,7 +124,7 @@ class Inspector(QScrollArea):
     def _commit(self, name: str, value: Any) -> None:
         if self.node_id is None or self.doc.locked:
             return
-        node = self.doc.graph.node(self.node_id)
+        node = self.doc.focus_graph().node(self.node_id)
         spec = node.spec.params.get(name)
         try:
             value = spec.coerce(value) if spec is not None else value
@@ -135,18 +135,18 @@ class Inspector(QScrollArea):
             return
         if node.params.get(name) == value:
             return
-        if name == "task" and "loss" in node.params:
+        if name == "task" and "loss" in node.params and not self.doc.focus_path:
             # A new task gets a loss that fits it, as one undo step.
             steps = task_change_commands(self.doc, self.node_id, value)
             self.doc.push(CompoundCommand(f"Change {node.spec.display_name} task", steps))
             return
-        self.doc.push(SetParamCommand(self.doc, self.node_id, name, value))
+        self.doc.push(param_command(self.doc, self.node_id, name, value))
 
     def _on_graph_event(self, event: GraphEvent) -> None:
-        if self.node_id is None:
-            return
+        if self.node_id is None or self.doc.focus_path:
+            return  # inside a block the canvas redraws and selects the node again
         if event.kind == g.PARAM_CHANGED and event.node_id == self.node_id and self.form:
-            self.form.set_values(self.doc.graph.node(self.node_id).params)
+            self.form.set_values(self.doc.focus_graph().node(self.node_id).params)
             self._apply_relevance()
         elif event.kind == g.RESET or (
             event.kind == g.NODE_REMOVED and event.node_id == self.node_id
@@ -154,9 +154,10 @@ class Inspector(QScrollArea):
             self.show_nodes([])
 
     def _on_analysis(self, analysis: Analysis) -> None:
-        if self.node_id is None or self.node_id not in self.doc.graph.nodes:
+        analysis = self.doc.focus_analysis()  # inside a block, the block's own analysis
+        if self.node_id is None or self.node_id not in self.doc.focus_graph().nodes:
             return
-        graph = self.doc.graph
+        graph = self.doc.focus_graph()
         ins = []
         for edge in graph.edges_into(self.node_id):
             shape = analysis.node_shapes.get(edge.src.node)

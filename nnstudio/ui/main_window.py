@@ -30,6 +30,7 @@ from nnstudio.ui import window_layout
 from nnstudio.ui.autosave import AutoSaver
 from nnstudio.ui.document import Document
 from nnstudio.ui.file_actions import FileActions
+from nnstudio.ui.graph import block_actions
 from nnstudio.ui.graph.scene import GraphScene
 from nnstudio.ui.graph.view import GraphView
 from nnstudio.ui.help_dialogs import ShortcutsDialog, show_about
@@ -291,6 +292,7 @@ class MainWindow(FileActions, QMainWindow):
         )
         edit_menu.addSeparator()
         edit_menu.addAction(self.action_select_all)
+        self.block_actions = block_actions.install(self, edit_menu)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.setObjectName("menu_view")
         self.view_menu.addActions([self.action_fit, self.action_auto_layout])

@@ -47,11 +47,15 @@ class ProblemsPanel(QListWidget):
             "warning": _badge(theme.WARNING, "!"),
             "ok": _badge("#16A34A", "✓"),
         }
+        self._shown: list = []
         self.itemClicked.connect(self._clicked)
         doc.analysis_changed.connect(self.show_analysis)
         self.show_analysis(doc.analysis)
 
     def show_analysis(self, analysis: Analysis) -> None:
+        if self._shown == analysis.problems and self.count():
+            return  # most edits leave the problems as they were: keep the list, skip its layout
+        self._shown = list(analysis.problems)
         self.clear()
         ordered = sorted(analysis.problems, key=lambda p: p.severity != "error")
         for problem in ordered:

@@ -96,6 +96,31 @@ def sorting(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     return RawData(tokens[order], labels[order], ["tokens"], class_names=("unsorted", "sorted"))
 
 
+def _check_distinct(p: dict[str, Any]) -> None:
+    if p["vocab"] < p["length"]:
+        raise DatasetError(
+            f"Sequences of {p['length']} different tokens need at least {p['length']} "
+            "tokens: raise Tokens or use shorter sequences."
+        )
+
+
+def sort_positions(p: dict[str, Any], rng: np.random.Generator) -> RawData:
+    """Different tokens in random order; the answer is the positions that read them in
+    increasing order (argsort): one answer per step, each a position in the input."""
+    _check_distinct(p)
+    n, t, v = p["n_samples"], p["length"], p["vocab"]
+    tokens = np.argsort(rng.random((n, v)), axis=1)[:, :t]  # t different tokens per row
+    order = np.argsort(tokens, axis=1, kind="stable")
+    names = tuple(str(i) for i in range(t))
+    return RawData(tokens, order, ["tokens"], class_names=names)
+
+
+def _sort_positions_info(p: dict[str, Any]) -> DataInfo:
+    _check_distinct(p)
+    t = p["length"]
+    return DataInfo((t,), "classification", t, integer_input=True, target_steps=t)
+
+
 def adding(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Step features (value, marker): the target is the sum of the two marked values."""
     n, t = p["n_samples"], p["length"]
@@ -156,4 +181,14 @@ DATASETS.register(DatasetSpec(
     params=params(_n_samples(), _length(10), _seed()), num_classes=0, generate=None,
     is_2d=False, load=adding,
     describe=lambda p: DataInfo((p["length"], 2), "regression", 0), kind="sequence",
+))  # fmt: skip
+DATASETS.register(DatasetSpec(
+    name="sort_positions", display_name="Sort (point to positions)", category=CATEGORY,
+    task="classification",
+    help="Different tokens in random order. The answer is where to look, step by step, to "
+    "read them in increasing order: the position of the smallest, then of the next, and so "
+    "on. Each answer is a position in the input, which is what a Pointer layer gives.",
+    params=params(_n_samples(), _length(6), _vocab(20), _seed()), num_classes=6,
+    generate=None, is_2d=False, load=sort_positions, describe=_sort_positions_info,
+    kind="sequence",
 ))  # fmt: skip

@@ -32,6 +32,8 @@ class DataInfo:
     num_classes: int
     integer_input: bool = False
     """The inputs are whole-number token ids (for an Embedding), not real numbers."""
+    target_steps: int = 0
+    """How many answers each sample has (a pointer network's sorted order); 0 means one."""
 
 
 @dataclass
@@ -260,6 +262,12 @@ class Dataset:
     def target_dim(self) -> int:
         """Width of the network output: 1 for regression, the class count otherwise."""
         return 1 if self.task == "regression" else self.num_classes
+
+    @property
+    def target_steps(self) -> int:
+        """Answers per sample when there are several (class ids of shape (N, steps)), else 0."""
+        y = self.y_train
+        return int(y.shape[1]) if self.task != "regression" and y.ndim == 2 else 0
 
     @property
     def is_2d(self) -> bool:
