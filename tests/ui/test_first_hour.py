@@ -293,3 +293,23 @@ def test_export_the_plot_alone_at_a_scale_as_svg_and_the_curves_as_csv(
     with open(tmp_path / "out" / "metrics.csv", newline="") as handle:
         rows = list(csv_module.reader(handle))
     assert rows[0][0] == "step" and "train_loss" in rows[0] and len(rows) > 2
+
+
+def test_export_the_curves_of_selected_runs(qtbot, tmp_path, short_spiral, monkeypatch):
+    import csv as csv_module
+
+    from PySide6.QtWidgets import QFileDialog
+
+    window, training = short_spiral, short_spiral.training
+    train_to_the_end(qtbot, window, training.actions.train)
+    training.controller.reset()  # New Run
+    train_to_the_end(qtbot, window, training.actions.train)
+    assert len(window.document.runs.runs) == 2
+    target = tmp_path / "runs.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: (str(target), ""))
+    training.runs_panel.table.selectAll()
+    window.findChild(type(window.action_fit), "export_runs_csv").trigger()
+    with open(target, newline="") as handle:
+        rows = list(csv_module.reader(handle))
+    assert rows[0][:2] == ["run", "step"] and "val_loss" in rows[0]
+    assert {row[0] for row in rows[1:]} == {run.label for run in window.document.runs.runs}

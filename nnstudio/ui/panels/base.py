@@ -31,14 +31,29 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w",
 def write_history_csv(history: History, path: str) -> None:
     """Curves as a table: a `step` column, then one column per series (blank where a series
     has no value at that step)."""
-    columns = {s.name: dict(zip(*(a.tolist() for a in s.arrays()), strict=True)) for s in history}
-    steps = sorted({step for values in columns.values() for step in values})
+    write_runs_csv([("", history)], path)
+
+
+def write_runs_csv(runs: list[tuple[str, History]], path: str) -> None:
+    """Curves of several runs as one table: `run` (when labelled), `step`, then one column
+    per series any run has."""
+    names: list[str] = []
+    tables = []
+    for label, history in runs:
+        columns = {
+            s.name: dict(zip(*(a.tolist() for a in s.arrays()), strict=True)) for s in history
+        }
+        names += [n for n in columns if n not in names]
+        tables.append((label, columns))
+    labelled = any(label for label, _ in runs)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["step", *columns])
-        for step in steps:
-            row = [columns[name].get(step, "") for name in columns]
-            writer.writerow([int(step), *row])
+        writer.writerow([*(["run"] if labelled else []), "step", *names])
+        for label, columns in tables:
+            steps = sorted({step for values in columns.values() for step in values})
+            for step in steps:
+                row = [columns.get(name, {}).get(step, "") for name in names]
+                writer.writerow([*([label] if labelled else []), int(step), *row])
 
 
 class PaintTime:

@@ -166,6 +166,29 @@ class TrainingUI(QObject):
         self.controller.reports.connect(self.runs_panel.on_reports)
         self.controller.reports.connect(self.variants_view.take)
         self.document.locked_changed.connect(lambda _l: self.runs_panel._sync_buttons())
+        export = dashboard.loss.export_button.menu().addAction("Metrics of Selected Runs as CSV…")
+        export.setObjectName("export_runs_csv")
+        export.triggered.connect(self.export_runs_csv)
+
+    def export_runs_csv(self) -> None:
+        """The curves of the runs selected in the Runs list (all runs when none is)."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from nnstudio.ui.panels.base import write_runs_csv
+
+        runs = self.runs_panel.selected_runs() or list(self.document.runs.runs)
+        if not runs:
+            self.window.show_status("There are no runs to export yet: press Train first.")
+            return
+        start = str(Path(self._project_folder() or "") / "runs.csv")
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export metrics of runs", start, "CSV (*.csv)"
+        )
+        if path:
+            write_runs_csv([(run.label, run.history) for run in runs], path)
+            self.window.show_status(f"Saved the curves of {len(runs)} run(s) to {path}.")
 
     def refresh_preview(self, *_args: Any) -> None:
         """Draw the learning-rate plan of the run being trained, or else the one Train
