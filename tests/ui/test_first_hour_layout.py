@@ -111,3 +111,26 @@ def test_the_window_fits_a_1600x1000_screen_at_scale_2(qtbot, make_window):
         qtbot.wait(10)
         need = window.minimumSizeHint()
         assert need.width() <= 800 and need.height() <= 470, (tab, need)
+
+
+def test_panel_sizes_do_not_drift_between_runs(qtbot, make_window):
+    window = make_window("spiral_mlp")
+    project = window.document.project
+    project.training = project.training.replace(epochs=1)
+    training = window.training
+
+    def run_once() -> dict[str, tuple[int, int]]:
+        with qtbot.waitSignal(training.controller.run_finished, timeout=60000):
+            training.actions.train.trigger()
+        qtbot.wait(100)  # let the dock layout settle
+        dash = training.dashboard
+        main = ("Loss curves", "Decision boundary", "Gradient magnitudes", "Weights")
+        return {t: (dash.docks[t].width(), dash.docks[t].height()) for t in main}
+
+    first = run_once()
+    training.tabs.setCurrentIndex(0)
+    second = run_once()
+    training.tabs.setCurrentIndex(0)
+    third = run_once()
+    assert second == first and third == first
+    training.controller.shutdown(3000)

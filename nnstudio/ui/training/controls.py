@@ -41,6 +41,11 @@ class ProgressReadout(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(False)
+        # Hidden when idle, but its room is kept: a status bar that changed height at each
+        # run start would resize every panel above it, and the docks drift.
+        policy = self.bar.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.bar.setSizePolicy(policy)
         self.label = QLabel("Ready", self)
         self.label.setObjectName("training_progress_label")
         self.label.setMinimumWidth(260)

@@ -35,6 +35,8 @@ class TrainingUI(QObject):
         self.dashboard = None
         self.host = None
         self._shown_run: str | None = None
+        self._dashboard_state: Any = None
+        self._on_training = False
         self._hidden_docks: list[Any] = []
         self._build_tabs()
         self._build_actions()
@@ -211,6 +213,7 @@ class TrainingUI(QObject):
 
     def _tab_changed(self, index: int) -> None:
         """The training view takes the whole window: the editor's docks step aside."""
+        was_training, self._on_training = self._on_training, index == TRAINING_TAB
         if index == TRAINING_TAB:
             self.ensure_dashboard()
             self._hidden_docks = [
@@ -218,10 +221,24 @@ class TrainingUI(QObject):
             ]
             for dock in self._hidden_docks:
                 dock.hide()
+            if self._dashboard_state is not None:
+                # Once the window has laid out at full size again, put the panel sizes back.
+                QTimer.singleShot(0, self._restore_panel_sizes)
         else:
+            # While another tab shows, the hidden training page is resized with it, and the
+            # docks inside would not grow back to the same sizes: remember them now.
+            if self.dashboard is not None and was_training:
+                self._dashboard_state = (self.dashboard.size(), self.dashboard.saveState())
             for dock in self._hidden_docks:
                 dock.show()
             self._hidden_docks = []
+
+    def _restore_panel_sizes(self) -> None:
+        if self._dashboard_state is None or self.dashboard is None:
+            return
+        size, state = self._dashboard_state
+        if self.dashboard.size() == size:  # the same room as before: the same sizes
+            self.dashboard.restoreState(state)
 
     def _reset_layout(self) -> None:
         self.ensure_dashboard()
