@@ -465,7 +465,8 @@ class MainWindow(FileActions, QMainWindow):
     def _on_selection(self, node_ids: list[str]) -> None:
         self.inspector.show_nodes(node_ids)
         if node_ids and not self.editing_locked:
-            self.inspector_dock.show()  # a closed Inspector comes back on a click
+            if not self.inspector_dock.toggleViewAction().isChecked():
+                self.inspector_dock.show()  # a closed Inspector comes back on a click
             self.inspector_dock.raise_()
 
     def _on_project_replaced(self) -> None:
