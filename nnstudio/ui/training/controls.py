@@ -59,10 +59,13 @@ class ProgressReadout(QWidget):
         left = snap.eta_seconds  # the session's whole pace, evaluation included
         accuracy = "" if snap.val_accuracy is None else f" · val acc {snap.val_accuracy:.3f}"
         epoch = min(snap.epoch + 1, total_epochs) if snap.step < snap.total_steps else snap.epoch
-        self.label.setText(
-            f"Epoch {epoch}/{total_epochs} · {snap.steps_per_second:,.0f} steps/s · "
-            f"{_duration(left) if math.isfinite(left) else 'estimating'} left{accuracy}"
-        )
+        if snap.status == "paused":
+            pace = "paused"  # no pace to show: the clock stands still while paused
+        elif math.isfinite(left) and left < 100 * 3600:
+            pace = f"{snap.steps_per_second:,.0f} steps/s · {_duration(left)} left"
+        else:
+            pace = f"{snap.steps_per_second:,.0f} steps/s · estimating time left"
+        self.label.setText(f"Epoch {epoch}/{total_epochs} · {pace}{accuracy}")
 
     def show_text(self, text: str) -> None:
         self.label.setText(text)
