@@ -116,3 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnstudio: stopped.", file=sys.stderr)
         return 130
+    except Exception as exc:  # an allocation that still fails is out of memory, not a bug
+        from nnstudio.core.memory import is_out_of_memory
+
+        if not is_out_of_memory(exc):
+            raise
+        print(f"nnstudio: out of memory ({exc}); use a smaller batch or layers.", file=sys.stderr)
+        return 2

@@ -7,6 +7,7 @@ so a broken or hostile file is refused with a message instead of a traceback.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from nnstudio.core.block_limits import MAX_DEPTH
@@ -14,8 +15,11 @@ from nnstudio.core.blocks import Block
 from nnstudio.core.errors import GraphError
 from nnstudio.core.graph import GRAPH_VERSION, Graph
 from nnstudio.core.layers import LAYERS
+from nnstudio.core.text_guard import shown
 
 MAX_NODES = 2000
+SAFE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+"""Node ids the loader accepts: they end up in module and weight names, so no dots or odd text."""
 MAX_EDGES = 8000
 
 
@@ -77,6 +81,11 @@ def _graph_from_dict(data: Any, depth: int, budget: list[int]) -> Graph:
         _require(isinstance(item, dict), f"{where} must be an object.")
         node_id, layer_type = item.get("id"), item.get("type")
         _require(isinstance(node_id, str) and 0 < len(node_id) <= 64, f"{where} needs a text 'id'.")
+        _require(
+            SAFE_ID.fullmatch(node_id) is not None,
+            f"{where} has the id {shown(node_id)}; an id is a letter or '_' followed by up to "
+            "63 letters, digits, '_' or '-' (no dots or spaces).",
+        )
         _require(isinstance(layer_type, str), f"{where} needs a text 'type'.")
         _require(
             layer_type in LAYERS,

@@ -30,6 +30,7 @@ from nnstudio.core.stacked_optim import RULES, StackedOptimizer
 from nnstudio.core.task_rules import TaskRules
 from nnstudio.core.variants import network_dict
 from nnstudio.training import probes
+from nnstudio.training.memory_check import check_training_memory
 from nnstudio.training.snapshot import Boundary, Snapshot, Status, divergence
 from nnstudio.training.trainer import ProbeOptions, context_for
 
@@ -85,6 +86,7 @@ class StackedTrainer:
         settings = first.training
         self.device = resolve_device(settings["device"])
         ctx = context_for(dataset)
+        check_training_memory(first.graph, ctx, settings, dataset, self.device, len(runs))
         self.models: list[GraphModule] = [
             compile_graph(r.project.graph, ctx, s["initializer"], s["init_scale"], s["seed"]).to(
                 self.device

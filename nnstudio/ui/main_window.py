@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.project import Project
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.core.validation import Analysis
-from nnstudio.ui import settings_store
+from nnstudio.ui import settings_store, theme
 from nnstudio.ui.autosave import AutoSaver
 from nnstudio.ui.document import Document
 from nnstudio.ui.export_actions import ExportActions
@@ -345,7 +345,11 @@ class MainWindow(FileActions, QMainWindow):
         self.params_label.setObjectName("status_params")
         self.zoom_label = QLabel("100 %", self)
         self.zoom_label.setObjectName("status_zoom")
-        for label in (self.problems_label, self.params_label, self.zoom_label):
+        self.autosave_label = QLabel(self)
+        self.autosave_label.setObjectName("status_autosave")
+        self.autosave_label.setStyleSheet(f"color: {theme.ERROR};")
+        self.autosave_label.hide()
+        for label in (self.autosave_label, self.problems_label, self.params_label, self.zoom_label):
             status.addPermanentWidget(label)
 
     def _connect(self) -> None:
@@ -370,6 +374,7 @@ class MainWindow(FileActions, QMainWindow):
         self.problems.node_requested.connect(self.reveal_node)
         self.view.zoom_changed.connect(self._show_zoom)
         self.autosaver.failed.connect(self._autosave_failed)
+        self.autosaver.saved.connect(self._autosave_succeeded)
 
     def _install_extensions(self) -> None:
         """Live training: toolbar, Training tab and Runs (a module of its own)."""
@@ -407,7 +412,14 @@ class MainWindow(FileActions, QMainWindow):
 
     # -- autosave ---------------------------------------------------------------------------
     def _autosave_failed(self, message: str) -> None:
+        """Stays in the status bar until an autosave succeeds: the work is not protected."""
         self.show_status(f"Autosave failed, so unsaved work is not protected: {message}")
+        self.autosave_label.setText("Autosave failing")
+        self.autosave_label.setToolTip(message)
+        self.autosave_label.show()
+
+    def _autosave_succeeded(self, _path: object = None) -> None:
+        self.autosave_label.hide()
 
     # -- status and title -------------------------------------------------------------------
     def show_status(self, message: str) -> None:

@@ -22,6 +22,8 @@ from nnstudio.core.graph import Edge, Graph, GraphEvent
 from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import LAYERS, ShapeContext
 from nnstudio.core.layout import auto_layout
+from nnstudio.core.project import MAX_JSON_BYTES
+from nnstudio.core.project_zip import parse_json
 from nnstudio.core.validation import Analysis, check_connection
 from nnstudio.ui import theme
 from nnstudio.ui.commands import (
@@ -317,10 +319,13 @@ class GraphScene(QGraphicsScene):
         """Add the copied nodes under new ids, offset so they don't cover the originals."""
         if self.locked or mime is None or not mime.hasFormat(MIME_SUBGRAPH):
             return []
+        raw = bytes(mime.data(MIME_SUBGRAPH).data())
         try:
-            data = json.loads(bytes(mime.data(MIME_SUBGRAPH).data()).decode("utf-8"))
-            source = graph_from_dict(data)
-        except (ValueError, NNStudioError) as exc:
+            # Clipboard content is untrusted: too deep, too large or not UTF-8 gets a message.
+            if len(raw) > MAX_JSON_BYTES:
+                raise GraphError("the copied data is too large to be nodes from NN Studio.")
+            source = graph_from_dict(parse_json(raw, "The copied data"))
+        except (ValueError, RecursionError, NNStudioError) as exc:
             self.status_message.emit(f"Cannot paste: {exc}")
             return []
         if not source.nodes:

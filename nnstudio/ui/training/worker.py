@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.memory import is_out_of_memory
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.data_swap import DataInbox, take_new_data
 from nnstudio.ui.training.mailbox import SnapshotMailbox
@@ -21,13 +22,16 @@ def explain_failure(exc: BaseException) -> str:
         return str(exc)
     name = type(exc).__name__
     text = str(exc)
-    if name == "OutOfMemoryError" or "out of memory" in text.lower():
+    if is_out_of_memory(exc) and "cuda" in text.lower():
         return (
             "The GPU ran out of memory. Use a smaller batch size or smaller layers, or train "
             "on the CPU."
         )
-    if isinstance(exc, MemoryError):
-        return "The computer ran out of memory: use smaller layers or a smaller dataset."
+    if is_out_of_memory(exc):
+        return (
+            "The computer ran out of memory: use a smaller batch size, smaller layers or "
+            "fewer samples."
+        )
     return f"Training failed with an unexpected error ({name}: {text}). Your work is intact."
 
 
