@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from nnstudio.core.graph import PortRef
 from nnstudio.core.layers import Shape
-from nnstudio.export.plan import ExportPlan, Key, PlannedBlock, PlannedNode
+from nnstudio.export.plan import ExportPlan, Key, PlannedBlock, PlannedNode, short_title
 from nnstudio.export.source import Definitions, with_imports, wrap
 
 LINE_LIMIT = 100
@@ -116,6 +116,8 @@ def _block_class(block: PlannedBlock) -> str:
     ins = " and ".join(_shape_words(s) for s in block.input_shapes)
     outs = " and ".join(_shape_words(s) for s in block.output_shapes)
     docstring = f"The {_one_line(block.title)} block: {ins} in, {outs} out."
+    if len(docstring) > LINE_LIMIT - 10:
+        docstring = f"{block.class_name}: a block from NN Studio."
     arguments = list(zip(block.inputs, names, block.input_shapes, strict=True))
     return _module_class(block.class_name, docstring, arguments, block.nodes, list(block.outputs))
 
@@ -147,7 +149,7 @@ def _module_class(
 ) -> str:
     lines = [
         f"class {name}(nn.Module):",
-        f'{INDENT}"""{_docstring_line(docstring)}"""',
+        f'{INDENT}"""{docstring}"""',
         "",
         f"{INDENT}def __init__(self) -> None:",
         f"{INDENT * 2}super().__init__()",
@@ -170,19 +172,12 @@ def _module_class(
     return "\n".join(lines) + "\n"
 
 
-def _docstring_line(text: str) -> str:
-    """A one-line docstring, or the text wrapped when it would pass the line limit."""
-    if len(text) + 10 <= LINE_LIMIT:
-        return text
-    return "\n" + wrap(text).replace("\n", f"\n{INDENT}").rstrip() + f"\n{INDENT}"
-
-
 def _init_lines(node: PlannedNode) -> list[str]:
     pad = INDENT * 2
     if node.block is not None:
         made = f"{node.block.class_name}()"
         # "Encoder (n5)": ruff flags the "×" of the app's label as a look-alike of "x"
-        name = f"{node.block.title} ({node.node_id})"
+        name = f"{_one_line(short_title(node.block.title))} ({node.node_id})"
         if node.repeat == 1:
             return [f"{pad}# {name}", f"{pad}self.{node.name} = {made}"]
         copies = f"[{made} for _ in range({node.repeat})]"
@@ -205,11 +200,10 @@ def _forward_lines(node: PlannedNode, variables: dict[Key, str]) -> list[str]:
     if node.block is not None and node.repeat > 1:
         (source,) = inputs  # a block repeats only with one input and one output
         first = [] if source == targets else [f"{pad}{targets} = {source}"]
-        return [
-            *first,
-            f"{pad}for block in self.{node.name}:  # one copy after another",
-            f"{pad}{INDENT}{targets} = block({targets}){comment}",
-        ]
+        loop = f"{pad}for block in self.{node.name}:"
+        if len(loop) <= LINE_LIMIT - 26:
+            loop += "  # one copy after another"
+        return [*first, loop, f"{pad}{INDENT}{targets} = block({targets}){comment}"]
     if node.code.module is not None or node.block is not None:
         expression = f"self.{node.name}({', '.join(inputs)})"
     else:
@@ -219,7 +213,8 @@ def _forward_lines(node: PlannedNode, variables: dict[Key, str]) -> list[str]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.replace('"""', "'''").split())
+    """Text that is safe inside a comment or a docstring: one line, no escapes."""
+    return " ".join(text.replace("\\", "/").replace('"""', "'''").split())
 
 
 def _shape_words(shape: tuple[int, ...]) -> str:

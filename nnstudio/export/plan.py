@@ -260,7 +260,7 @@ class _Planner:
                 if block is None:
                     continue
                 code = LayerCode()
-                stem = node.params.get("name") or "block"
+                stem = short_title(node.params.get("name") or "block")
             elif spec.export is None:
                 self.problems.append(
                     f"{label}{where}: {spec.display_name} layers cannot be exported yet."
@@ -332,13 +332,22 @@ class _Planner:
             if node.code.module is not None and node.code.module.own is not None:
                 taken.add(node.code.module.own[1])
         for block in blocks:
-            stem = class_name(block.title)
+            stem = class_name(short_title(block.title))
             name, k = stem, 2
             while name in taken:
                 name, k = f"{stem}{k}", k + 1
             taken.add(name)
             block.class_name = name
         return blocks
+
+
+def short_title(title: str) -> str:
+    """A block's name cut to about 24 characters (at a space where it can), so the names and
+    lines built from it stay short."""
+    if len(title) <= 24:
+        return title
+    cut = title[:25].rsplit(" ", 1)[0].rstrip()
+    return cut if 8 <= len(cut) <= 24 else title[:24]
 
 
 def class_name(title: str) -> str:

@@ -155,14 +155,31 @@ def test_a_nested_block_times_three_exports_reproduces_and_loads_the_apps_weight
     relative = np.abs(got - want) / np.maximum(np.abs(want), 1e-12)
     assert relative.max() <= RELATIVE, relative.max()
 
+    _ruff_clean(folder)
+
+
+def test_a_long_odd_block_name_still_gives_clean_code(tmp_path) -> None:
+    project = nested_project()
+    outer = next(n for n in project.graph.nodes.values() if n.type == "block")
+    odd = 'A very long "quoted"\\ name\nfor the outer residual stack of layers"'
+    project.graph.set_param(outer.id, "name", odd)
+    export_pytorch(project, None, tmp_path)
+    source = (tmp_path / "model.py").read_text(encoding="utf-8")
+    assert "class AVeryLongQuotedBlock(nn.Module):" in source
+    assert "self.a_very_long_quoted_n3 = nn.ModuleList(" in source
+    _ruff_clean(tmp_path)
+
+
+def _ruff_clean(folder) -> None:
     ruff = shutil.which("ruff")
-    if ruff is not None:
-        for command in (
-            [ruff, "check", "--select", "E,F,W,I,B,UP,SIM,RUF", "."],
-            [ruff, "format", "--check", "."],
-        ):
-            done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
-            assert done.returncode == 0, done.stdout + done.stderr
+    if ruff is None:
+        return
+    for command in (
+        [ruff, "check", "--select", "E,F,W,I,B,UP,SIM,RUF", "."],
+        [ruff, "format", "--check", "."],
+    ):
+        done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_a_layer_without_an_export_inside_a_block_is_named_with_its_block(tmp_path) -> None:
