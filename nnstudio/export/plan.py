@@ -64,8 +64,8 @@ class PlannedNode:
 
 @dataclass
 class PlannedBlock:
-    """A block's inside, written once as a class of its own; every block node with the same
-    content and input shapes shares it."""
+    """A block's inside, written once as a class of its own; block nodes with the same name,
+    content and input shapes share it."""
 
     title: str
     """The block's name, e.g. "Encoder"."""
@@ -81,19 +81,21 @@ class PlannedBlock:
     """Given once every block is planned, so that names never collide."""
 
 
-def _by_module_name(nodes: list[PlannedNode]) -> dict[str, PlannedNode]:
-    return {module_name(n.node_id): n for n in nodes}
-
-
-def _exported_parts(nodes: list[PlannedNode], parts: list[str]) -> list[str]:
-    """`layers.<id>...` of one body (top level or a block copy) as model.py names it."""
-    node = _by_module_name(nodes)[parts[1]]
+def _exported_parts(
+    nodes: list[PlannedNode], parts: list[str], tables: dict[int, dict[str, PlannedNode]]
+) -> list[str]:
+    """`layers.<id>...` of one body (top level or a block copy) as model.py names it;
+    `tables` caches each body's submodule name -> node."""
+    table = tables.get(id(nodes))
+    if table is None:
+        table = tables[id(nodes)] = {module_name(n.node_id): n for n in nodes}
+    node = table[parts[1]]
     rest = parts[2:]
     if node.block is None:
         return [node.name, *rest]
     # rest is ["copies", k, "layers", <id>, ...]; one copy is written without its index.
     copy = [rest[1]] if node.repeat > 1 else []
-    return [node.name, *copy, *_exported_parts(node.block.nodes, rest[2:])]
+    return [node.name, *copy, *_exported_parts(node.block.nodes, rest[2:], tables)]
 
 
 @dataclass
@@ -114,6 +116,7 @@ class ExportPlan:
     weights: dict[str, torch.Tensor] | None = None
     """Trained weights under the app's state-dict names, or None."""
     notes: list[str] = field(default_factory=list)
+    _tables: dict[int, dict[str, PlannedNode]] = field(default_factory=dict, repr=False)
 
     @property
     def input_shape(self) -> Shape:
@@ -125,7 +128,7 @@ class ExportPlan:
 
     @property
     def input_key(self) -> Key:
-        return (self.input_id, "out")
+        return (self.input_id, self.project.graph.nodes[self.input_id].spec.outputs[0].name)
 
     def all_nodes(self) -> Iterator[PlannedNode]:
         """Every planned node: the top level's, then each block class's inside once."""
@@ -137,7 +140,7 @@ class ExportPlan:
         """The app's state-dict key as model.py names it: `layers.n3.weight` is
         `linear_n3.weight`, and `layers.n5.copies.1.layers.n2.weight` (copy 2 of a block
         ×2) is `encoder_n5.1.linear_n2.weight`."""
-        return ".".join(_exported_parts(self.nodes, app_key.split(".")))
+        return ".".join(_exported_parts(self.nodes, app_key.split("."), self._tables))
 
     def name_of(self, node_id: str) -> str:
         return next(n.name for n in self.nodes if n.node_id == node_id)
@@ -206,7 +209,6 @@ def plan_export(
     if problems:
         raise ExportError("The project cannot be exported:", problems)
     input_id = graph.nodes_of_role("input")[0].id
-    assert graph.nodes[input_id].spec.outputs[0].name == "out"
     return ExportPlan(
         project=project,
         dataset=dataset,

@@ -210,3 +210,31 @@ def test_a_nested_block_converts_to_onnx(tmp_path) -> None:
     assert "onnxruntime" in result.checks[1]
     result = export_onnx(nested_project(), None, tmp_path / "nested")
     assert result.files == ["model.onnx", "README.md"]
+
+
+def test_a_layer_onnx_cannot_express_inside_a_block_is_named_with_its_blocks(tmp_path) -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from nnstudio.core.errors import ExportError
+    from nnstudio.core.layers import LAYERS
+    from nnstudio.core.layers.spec import LayerCode
+    from nnstudio.export.onnx_export import export_onnx
+
+    spec = LAYERS.get("relu")
+    original = spec.export
+    assert original is not None
+
+    def declared(p, ins):
+        return LayerCode(module=original(p, ins).module, onnx_problem="No such operator.")
+
+    object.__setattr__(spec, "export", declared)
+    try:
+        with pytest.raises(ExportError) as caught:
+            export_onnx(nested_project(), None, tmp_path / "out")
+    finally:
+        object.__setattr__(spec, "export", original)
+    assert caught.value.problems == [
+        "ReLU (n2) inside Inner ×2 (n3) inside Outer ×3 (n3): No such operator."
+    ]
+    assert not (tmp_path / "out").exists()
