@@ -205,10 +205,14 @@ def _forward_lines(node: PlannedNode, variables: dict[Key, str]) -> list[str]:
             loop += "  # one copy after another"
         return [*first, loop, f"{pad}{INDENT}{targets} = block({targets}){comment}"]
     if node.code.module is not None or node.block is not None:
-        expression = f"self.{node.name}({', '.join(inputs)})"
-    else:
-        assert node.code.inline is not None
-        expression = node.code.inline.format(**dict(zip(node.ports, inputs, strict=True)))
+        line = f"{pad}{targets} = self.{node.name}({', '.join(inputs)}){comment}"
+        if len(line) <= LINE_LIMIT:
+            return [line]
+        # Too long for one line: the shapes go above, the call is wrapped as ruff wraps it.
+        call = assignment(targets, f"self.{node.name}", inputs, 2)
+        return [f"{pad}{comment.strip()}", call]
+    assert node.code.inline is not None
+    expression = node.code.inline.format(**dict(zip(node.ports, inputs, strict=True)))
     return [f"{pad}{targets} = {expression}{comment}"]
 
 

@@ -112,6 +112,7 @@ def test_a_block_builds_the_apps_weights_as_classes_of_its_own(make) -> None:
     else:
         assert "class SumAndSquashBlock(" in source
         assert "def forward(self, input_x1: torch.Tensor, input_x2: torch.Tensor)" in source
+        assert "return add_n4, x" in source  # both outputs, in port order
 
 
 def app_losses(project: Project, steps: int) -> np.ndarray:
@@ -156,6 +157,11 @@ def test_a_nested_block_times_three_exports_reproduces_and_loads_the_apps_weight
     assert relative.max() <= RELATIVE, relative.max()
 
     _ruff_clean(folder)
+
+
+def test_a_block_with_two_inputs_and_outputs_gives_clean_code(tmp_path) -> None:
+    export_pytorch(two_port_project(), None, tmp_path)
+    _ruff_clean(tmp_path)
 
 
 def test_a_long_odd_block_name_still_gives_clean_code(tmp_path) -> None:
