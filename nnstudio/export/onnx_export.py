@@ -37,7 +37,11 @@ INSTALL = "pip install onnx onnxscript onnxruntime (or pip install 'nnstudio[exp
 
 def onnx_problems(plan: ExportPlan) -> list[str]:
     """Layers whose declaration says ONNX cannot express them with their settings."""
-    return [f"{n.label}: {n.code.onnx_problem}" for n in plan.nodes if n.code.onnx_problem]
+    return [
+        f"{n.label}{n.where}: {n.code.onnx_problem}"
+        for n in plan.all_nodes()
+        if n.code.onnx_problem
+    ]
 
 
 def export_onnx(

@@ -92,7 +92,7 @@ def train_source(plan: ExportPlan) -> str:
         )
     has_batchnorm = any(
         n.code.module is not None and n.code.module.target.startswith("nn.BatchNorm")
-        for n in plan.nodes
+        for n in plan.all_nodes()
     )
     parts.append((SYNC_BATCHNORM if has_batchnorm else SYNC_PLAIN).strip() + "\n")
     main = MAIN.strip() + "\n"

@@ -12,8 +12,8 @@ from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.templates import chain
 
 EXPORTABLE = [spec.name for spec in LAYERS if spec.role == "layer" and spec.name != "block"]
-"""Every layer but Block, which does not export as a class of its own yet (the exporter
-names it before writing anything)."""
+"""Every layer but Block, whose content is exported as a class of its own (see
+test_block_export)."""
 TAIL: list[tuple[str, dict[str, Any]]] = [
     ("flatten", {}),
     ("linear", {"units": 1}),

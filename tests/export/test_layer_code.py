@@ -35,8 +35,7 @@ CASES = [(name, {}) for name in EXPORTABLE] + [
 
 
 def test_every_catalog_layer_declares_its_export() -> None:
-    # Blocks do not export as a class of their own yet; the exporter names them instead
-    # before writing anything.
+    # A block has no export of its own: its content is written as a class (test_block_export).
     layers = [spec for spec in LAYERS if spec.role == "layer" and spec.name != "block"]
     assert len(layers) == len(EXPORTABLE) > 30
     missing = [spec.name for spec in layers if spec.export is None]
@@ -130,17 +129,3 @@ def test_import_block_follows_isort_order() -> None:
         "from safetensors.torch import load_file\n"
         "from torch import nn\n"
     )
-
-
-def test_a_block_is_named_before_anything_is_written(tmp_path) -> None:
-    from nnstudio.core.errors import ExportError
-    from nnstudio.core.templates import TEMPLATES
-    from nnstudio.export import export_pytorch
-
-    project = TEMPLATES.get("transformer_copy").build()
-    assert any(n.type == "block" for n in project.graph.nodes.values())
-    out = tmp_path / "out"
-    with pytest.raises(ExportError) as caught:
-        export_pytorch(project, None, out)
-    assert "cannot be exported yet" in str(caught.value) + " ".join(caught.value.problems)
-    assert not out.exists(), "nothing was written"
