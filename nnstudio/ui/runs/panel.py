@@ -191,6 +191,15 @@ class RunsPanel(QWidget):
             return True
         return super().eventFilter(watched, event)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Brought to the front: show what changed while hidden."""
+        self.model.update_values()
+        self.redraw()
+
     # -- reading ---------------------------------------------------------------------------
     def selected_runs(self) -> list[Run]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -230,9 +239,10 @@ class RunsPanel(QWidget):
 
     def _refresh_live(self) -> None:
         self._last_refresh = time.perf_counter()
+        if self.visibleRegion().isEmpty():
+            return  # behind another tab: nothing on screen to update (done when shown)
         self.model.update_values()
-        if self.isVisible():
-            self.redraw()
+        self.redraw()
 
     def redraw(self) -> None:
         self.overlay.draw(self.shown_runs(), self.highlight, self.group_box.isChecked())

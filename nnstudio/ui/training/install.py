@@ -170,6 +170,9 @@ class TrainingUI(QObject):
         self.variants_view = VariantsView()
         self.variants_dock = dashboard.add_view(self.variants_view, "Variants", dashboard.boundary)
         self.controller.reports.connect(self.runs_panel.on_reports)
+        self.runs_dock.visibilityChanged.connect(
+            lambda visible: visible and self.runs_panel.catch_up()
+        )
         self.controller.reports.connect(self.variants_view.take)
         self.document.locked_changed.connect(lambda _l: self.runs_panel._sync_buttons())
         export = dashboard.loss.export_button.menu().addAction("Metrics of Selected Runs as CSV…")
