@@ -81,7 +81,7 @@ LESSONS.register(
 
 
 # -- long dependencies: RNN against LSTM -------------------------------------------------------------
-LONG = {"n_samples": 600, "length": 25, "vocab": 4, "position": 0}
+LONG = {"n_samples": 1000, "length": 20, "vocab": 4, "position": 0}
 
 
 def _recurrent(kind: str) -> Any:
@@ -100,7 +100,7 @@ def _long() -> Project:
     return Project(
         _recurrent("lstm"),
         DatasetConfig("copy_token", dict(LONG)),
-        TrainingSettings(dict(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=12)),
+        TrainingSettings(dict(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=10)),
         "Long dependencies: RNN against LSTM",
     )
 
@@ -127,7 +127,7 @@ LESSONS.register(
         "separate cell that gates let through unchanged, so it can hold one token for many "
         "steps.",
         steps=(
-            "Press Run this lesson: both networks must name the first token of 25.",
+            "Press Run this lesson: both networks must name the first token of 20.",
             "Watch the validation accuracy in the Runs panel: one climbs, one stays near a guess.",
         ),
         look_at="Validation accuracy in the Runs panel and the Loss panel.",
