@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from nnstudio.ui.panels.base import Panel
 from nnstudio.ui.panels.boundary import BoundaryPanel
+from nnstudio.ui.panels.dead_units import DeadUnitsPanel
 from nnstudio.ui.panels.gradients import GradientPanel
+from nnstudio.ui.panels.histograms import HistogramPanel
 from nnstudio.ui.panels.learning_rate import LearningRatePanel
 from nnstudio.ui.panels.loss import LossPanel
 from nnstudio.ui.panels.predictions import PredictionsPanel
@@ -32,6 +34,8 @@ class TrainingDashboard(QMainWindow):
         self.gradients = GradientPanel()
         self.weights = WeightPanel()
         self.learning_rate = LearningRatePanel()
+        self.dead_units = DeadUnitsPanel()
+        self.histograms = HistogramPanel()
         self.panels: list[Panel] = [
             self.loss,
             self.boundary,
@@ -39,6 +43,8 @@ class TrainingDashboard(QMainWindow):
             self.gradients,
             self.weights,
             self.learning_rate,
+            self.dead_units,
+            self.histograms,
         ]
         self.docks: dict[str, QDockWidget] = {}
         loss = self._dock(self.loss, Left)
@@ -50,6 +56,9 @@ class TrainingDashboard(QMainWindow):
         self.splitDockWidget(loss, gradients, Qt.Orientation.Vertical)
         self.splitDockWidget(boundary, weights, Qt.Orientation.Vertical)
         self.tabifyDockWidget(weights, lr)
+        self.tabifyDockWidget(gradients, self._dock(self.dead_units, Left))
+        self.tabifyDockWidget(weights, self._dock(self.histograms, Right))
+        gradients.raise_()
         self.tabifyDockWidget(boundary, predictions)
         weights.raise_()
         boundary.raise_()

@@ -1,0 +1,37 @@
+"""Plugs the lessons into the main window: Help → Lessons and the start page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+
+from nnstudio.ui.lessons.browser import LessonsDialog
+
+
+class LessonsUI:
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.dialog: LessonsDialog | None = None
+        self.action = QAction("&Lessons…", window)
+        self.action.setObjectName("action_lessons")
+        self.action.setStatusTip("Textbook claims you can run and check, one click each.")
+        self.action.triggered.connect(self.open)
+        help_menu = window.menuBar().findChild(QMenu, "menu_help")
+        help_menu.insertAction(help_menu.actions()[0], self.action)
+
+    def open(self, name: str | None = None) -> LessonsDialog:
+        """Show the browser (made once per window), on lesson `name` if given."""
+        if self.dialog is None:
+            self.dialog = LessonsDialog(self.window)
+        if isinstance(name, str):
+            self.dialog.runner.select(name)
+        self.dialog.show()
+        self.dialog.activateWindow()
+        return self.dialog
+
+
+def install(window: Any) -> LessonsUI:
+    window.lessons = LessonsUI(window)
+    return window.lessons

@@ -1,0 +1,43 @@
+"""A lesson in the window: open it from Help → Lessons, run it to the end, read the check."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def window(make_window):
+    window = make_window("xor_mlp")
+    yield window
+    window.training.controller.shutdown(3000)
+
+
+def test_help_lessons_runs_a_lesson_and_shows_its_check(qtbot, window):
+    action = window.lessons.action
+    action.trigger()
+    dialog = window.lessons.dialog
+    assert dialog is not None and dialog.isVisible()
+    runner = dialog.runner
+    runner.select("initialization")
+    assert "zero" in runner.page.toPlainText().lower()
+    with qtbot.waitSignal(runner.checked, timeout=60000) as blocker:
+        assert runner.run_selected()
+        assert window.document.project.title == "Initialization"
+    verdict = blocker.args[0]
+    assert verdict.held, verdict.message
+    assert runner.result.text().startswith("The claim held.")
+    assert "Xavier reached" in runner.result.text()
+    runs = window.document.runs.runs
+    assert [r.status for r in runs] == ["finished"] * 3
+    assert "The claim held" in window.status_text()
+
+
+def test_the_dead_units_panel_fills_during_a_lesson(qtbot, window):
+    window.lessons.open("dead_relu")
+    runner = window.lessons.dialog.runner
+    with qtbot.waitSignal(runner.checked, timeout=60000):
+        runner.run_selected()
+    panel = window.training.dashboard.dead_units
+    assert panel.points, "the followed run's ReLU layers were measured"
+    histograms = window.training.dashboard.histograms
+    assert histograms.store and histograms.layer_box.count() > 0
