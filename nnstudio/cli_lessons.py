@@ -70,5 +70,3 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     lesson.add_argument("name", help="the lesson's name, as `nnstudio lessons` lists it")
     lesson.set_defaults(func=run_one)
-
-

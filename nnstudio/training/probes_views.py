@@ -8,7 +8,7 @@ reduced on the device and copied to the host once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -17,15 +17,15 @@ from nnstudio.training.snapshot import Histogram
 
 if TYPE_CHECKING:
     from nnstudio.core.compile import GraphModule
-    from nnstudio.training.stacked import StackedTrainer
-    from nnstudio.training.trainer import ProbeOptions
 
+# `options` is the trainer's ProbeOptions and `engine` a StackedTrainer; both are typed Any so
+# this module, which they import, imports neither of them back (no import circles).
 RELU_FAMILY = ("relu", "leaky_relu", "prelu")
 """Layer types whose units can go silent: their output is positive only for positive inputs."""
 KINDS = ("weights", "activations", "gradients")
 
 
-def due(options: ProbeOptions, snapshots_made: int, final: bool) -> bool:
+def due(options: Any, snapshots_made: int, final: bool) -> bool:
     """Whether the snapshot numbered `snapshots_made` (from 1) carries the views."""
     every = options.views_every
     return bool(every) and (final or (snapshots_made - 1) % every == 0)
@@ -38,9 +38,7 @@ def unit_axis_values(value: torch.Tensor, image: bool) -> torch.Tensor:
     return value.reshape(-1, value.shape[-1]).T
 
 
-def dead_shares(
-    outputs: dict[str, torch.Tensor], types: dict[str, str]
-) -> dict[str, torch.Tensor]:
+def dead_shares(outputs: dict[str, torch.Tensor], types: dict[str, str]) -> dict[str, torch.Tensor]:
     """Node id -> (on the device) the share of units that are positive for no sample.
 
     A unit of a ReLU-family layer 'fires' when its output is above zero; one that fires for
@@ -135,7 +133,7 @@ def measure_views(
 
 
 def trainer_views(
-    model: GraphModule, x: torch.Tensor, options: ProbeOptions
+    model: GraphModule, x: torch.Tensor, options: Any
 ) -> tuple[dict[str, float], dict[str, dict[str, Histogram]]]:
     """Dead units and histograms of one plain (unstacked) model on the batch `x`."""
     outputs = node_outputs(model, x)
@@ -145,7 +143,10 @@ def trainer_views(
     }
     types = model.node_types
     return measure_views(
-        outputs, types, layer_params, lambda n: types.get(n) not in ("input", "output"),
+        outputs,
+        types,
+        layer_params,
+        lambda n: types.get(n) not in ("input", "output"),
         options.histogram_bins,
     )
 
@@ -153,7 +154,7 @@ def trainer_views(
 Views = tuple[dict[str, float], dict[str, dict[str, Histogram]]]
 
 
-def stacked_views(engine: StackedTrainer, options: ProbeOptions) -> list[Views]:
+def stacked_views(engine: Any, options: Any) -> list[Views]:
     """Dead units and histograms of each of a stacked engine's networks."""
     x = engine.x_val if len(engine.x_val) else engine.x_train
     x = x[: options.views_max_samples]

@@ -69,7 +69,7 @@ LESSONS.register(
 )
 
 
-# -- vanishing gradients ------------------------------------------------------------------------
+# -- vanishing gradients -----------------------------------------------------------------------
 def _deep() -> Project:
     return _project(
         mlp([16] * 10, "sigmoid"),
@@ -127,7 +127,7 @@ LESSONS.register(
 )
 
 
-# -- dead ReLU -----------------------------------------------------------------------------------
+# -- dead ReLU ---------------------------------------------------------------------------------
 def _dead_base() -> Project:
     return _project(
         mlp([32, 32], "relu"),
@@ -189,7 +189,7 @@ LESSONS.register(
 )
 
 
-# -- overfitting ---------------------------------------------------------------------------------
+# -- overfitting -------------------------------------------------------------------------------
 def _wide(dropout: float = 0.0) -> Graph:
     layers: list[tuple[str, dict[str, Any]]] = [("input", {})]
     for _ in range(2):
@@ -221,7 +221,8 @@ def _check_overfit(ev: Evidence) -> Verdict:
     gap = plain.metric("val_loss") - plain.metric("train_loss")
     rose = plain.metric("val_loss") - plain.best("val_loss")
     finals = {a.arm.name: a.metric("val_loss") for a in ev.arms}
-    helped = [name for name, v in finals.items() if name != plain.arm.name and v < finals[plain.arm.name]]
+    worst = finals[plain.arm.name]
+    helped = [n for n, v in finals.items() if n != plain.arm.name and v < worst]
     held = gap > 0.3 and rose > 0.1 and len(helped) == len(ev.arms) - 1
     parts = ", ".join(f"{name} {v:.2f}" for name, v in finals.items())
     return Verdict(
@@ -260,7 +261,7 @@ LESSONS.register(
 )
 
 
-# -- learning rate -------------------------------------------------------------------------------
+# -- learning rate -----------------------------------------------------------------------------
 def _rate_base() -> Project:
     return _project(
         mlp([16], "tanh", "regression", "mse"),
@@ -314,7 +315,7 @@ LESSONS.register(
 )
 
 
-# -- initialization -------------------------------------------------------------------------------
+# -- initialization ----------------------------------------------------------------------------
 def _init_base() -> Project:
     return _project(
         mlp([8, 8], "tanh"),
@@ -381,7 +382,7 @@ LESSONS.register(
 )
 
 
-# -- optimizers -------------------------------------------------------------------------------------
+# -- optimizers --------------------------------------------------------------------------------
 def _optim_base() -> Project:
     return _project(
         mlp([16, 16], "tanh"),

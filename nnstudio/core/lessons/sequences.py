@@ -11,7 +11,7 @@ from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.templates import sequential
 
 
-# -- CNN on digits -------------------------------------------------------------------------------
+# -- CNN on digits -----------------------------------------------------------------------------
 def _cnn() -> Any:
     return sequential(
         [
@@ -80,7 +80,7 @@ LESSONS.register(
 )
 
 
-# -- long dependencies: RNN against LSTM -------------------------------------------------------------
+# -- long dependencies: RNN against LSTM -------------------------------------------------------
 LONG = {"n_samples": 1000, "length": 20, "vocab": 4, "position": 0}
 
 
@@ -139,7 +139,7 @@ LESSONS.register(
 )
 
 
-# -- attention on the copy task ---------------------------------------------------------------------
+# -- attention on the copy task ----------------------------------------------------------------
 COPY = {"n_samples": 600, "length": 25, "vocab": 4, "position": 0}
 
 

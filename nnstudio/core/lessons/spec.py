@@ -161,9 +161,7 @@ class Lesson:
             return Verdict(False, f"Not checked: {', '.join(failed)} failed to train.")
         unfinished = [a.arm.name for a in evidence.arms if a.run.status in ("stopped", "running")]
         if unfinished:
-            return Verdict(
-                False, f"Not checked: {', '.join(unfinished)} did not train to the end."
-            )
+            return Verdict(False, f"Not checked: {', '.join(unfinished)} did not train to the end.")
         return self.check(evidence)
 
 

@@ -144,9 +144,7 @@ class LessonRunner(QWidget):
         self.lesson = lesson
         self.evidence = lesson.evidence(runs)
         self.verdict = None
-        self._show_result(
-            f"Training {len(runs)} runs side by side. {lesson.look_at}", WAIT_STYLE
-        )
+        self._show_result(f"Training {len(runs)} runs side by side. {lesson.look_at}", WAIT_STYLE)
         window.show_status(f"Lesson: {lesson.title}. {lesson.look_at}")
         return True
 
