@@ -41,3 +41,19 @@ def test_the_dead_units_panel_fills_during_a_lesson(qtbot, window):
     assert panel.points, "the followed run's ReLU layers were measured"
     histograms = window.training.dashboard.histograms
     assert histograms.store and histograms.layer_box.count() > 0
+
+
+def test_dead_relu_lesson_pins_a_dead_badge_on_the_relu_nodes(qtbot, window):
+    window.lessons.open("dead_relu")
+    runner = window.lessons.dialog.runner
+    with qtbot.waitSignal(runner.checked, timeout=60000):
+        runner.run_selected()
+    graph = window.document.graph
+    relus = [n for n in graph.nodes if graph.nodes[n].type == "relu"]
+    badges = [getattr(window.scene.nodes[n], "badge", None) for n in relus]
+    # The badges show the followed run's (the first arm's) final shares, like the panel.
+    final = window.training.dashboard.dead_units.latest
+    assert any(b is not None and b.text for b in badges), "no badge was pinned"
+    for node_id, badge in zip(relus, badges, strict=True):
+        expected = f"{100 * final[node_id]:.0f} % dead" if final[node_id] >= 0.005 else ""
+        assert (badge.text if badge is not None else "") == expected

@@ -276,3 +276,16 @@ class NodeItem(QGraphicsItem):
             if scene is not None and hasattr(scene, "node_item_moved"):
                 scene.node_item_moved(self)
         return super().itemChange(change, value)
+
+    def set_badge(self, text: str) -> None:
+        """Pin a short note ("37 % dead") to the card's top-right corner; "" removes it."""
+        from nnstudio.ui.graph.badge import BadgeItem
+
+        badge = getattr(self, "badge", None)
+        if badge is None:
+            if not text:
+                return
+            badge = self.badge = BadgeItem(self)
+            badge.setPos(NODE_WIDTH / 2 - 4, -NODE_HEIGHT / 2)
+        badge.set_text(text)
+        badge.setVisible(bool(text))

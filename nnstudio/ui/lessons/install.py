@@ -33,5 +33,8 @@ class LessonsUI:
 
 
 def install(window: Any) -> LessonsUI:
+    from nnstudio.ui.dead_badges import DeadUnitBadges
+
     window.lessons = LessonsUI(window)
+    window.dead_badges = DeadUnitBadges(window)
     return window.lessons
