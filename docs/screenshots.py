@@ -136,6 +136,78 @@ def training_digits():
     return paused_mid_run("digits_cnn", 8)
 
 
+def run_lesson_in(window, name: str, seconds: float = 120.0):
+    """Open lesson `name` from Help → Lessons, run it, and wait for its check."""
+    dialog = window.lessons.open(name)
+    verdicts: list[object] = []
+    dialog.runner.checked.connect(verdicts.append)
+    dialog.runner.run_selected()
+    waited = 0.0
+    while not verdicts and waited < seconds:
+        settle(100)
+        waited += 0.1
+    settle(300)
+    return dialog
+
+
+@shot("lessons")
+def lessons():
+    """Help → Lessons after the vanishing-gradients lesson ran: its text, steps and check."""
+    window = window_with("xor_mlp")
+    dialog = run_lesson_in(window, "vanishing_gradients")
+    dialog.resize(900, 560)
+    settle()
+    window.shot_widget = dialog
+    return window
+
+
+@shot("lesson-dead-relu")
+def lesson_dead_relu():
+    """The dead-ReLU lesson at its end: dead units over time and the weight histograms."""
+    window = window_with("xor_mlp")
+    dialog = run_lesson_in(window, "dead_relu")
+    dialog.hide()
+    dashboard = window.training.dashboard
+    dashboard.docks[dashboard.dead_units.title].raise_()
+    dashboard.docks[dashboard.histograms.title].raise_()
+    settle(300)
+    return window
+
+
+@shot("editor-dead-badge")
+def editor_dead_badge():
+    """After the dead-ReLU lesson, each ReLU node on the canvas says how many units died."""
+    window = lesson_dead_relu()
+    window.training.tabs.setCurrentIndex(0)
+    settle(200)
+    window.view.fit_to_view()
+    settle(200)
+    return window
+
+
+@shot("training-variants")
+def training_variants():
+    """Three learning rates of the spiral MLP trained side by side, overlaid in Runs."""
+    from nnstudio.core.variants import expand, parse_axis
+
+    window = window_with("spiral_mlp")
+    project = window.document.project
+    variants = expand(project, [parse_axis(project, "learning_rate=0.002,0.02,0.2")])
+    window.training.tabs.setCurrentIndex(1)
+    finished: list[object] = []
+    window.training.controller.run_finished.connect(finished.append)
+    window.training.controller.start_variants(variants)
+    waited = 0.0
+    while not finished and waited < 120:
+        settle(100)
+        waited += 0.1
+    dashboard = window.training.dashboard
+    dashboard.docks["Runs"].raise_()
+    dashboard.docks["Variants"].raise_()
+    settle(300)
+    return window
+
+
 def render(names: list[str]) -> list[Path]:
     app = make_application()
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -143,7 +215,7 @@ def render(names: list[str]) -> list[Path]:
     for name in names:
         window = SHOTS[name]()
         path = IMAGES / f"{name}.png"
-        window.grab().save(str(path))
+        getattr(window, "shot_widget", window).grab().save(str(path))
         written.append(path)
         training = getattr(window, "training", None)
         if training is not None:

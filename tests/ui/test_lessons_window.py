@@ -51,9 +51,29 @@ def test_dead_relu_lesson_pins_a_dead_badge_on_the_relu_nodes(qtbot, window):
     graph = window.document.graph
     relus = [n for n in graph.nodes if graph.nodes[n].type == "relu"]
     badges = [getattr(window.scene.nodes[n], "badge", None) for n in relus]
-    # The badges show the followed run's (the first arm's) final shares, like the panel.
+    # The badges show the followed run's (the first arm, large steps) final shares.
     final = window.training.dashboard.dead_units.latest
     assert any(b is not None and b.text for b in badges), "no badge was pinned"
     for node_id, badge in zip(relus, badges, strict=True):
         expected = f"{100 * final[node_id]:.0f} % dead" if final[node_id] >= 0.005 else ""
         assert (badge.text if badge is not None else "") == expected
+
+
+def test_a_new_empty_window_opens_on_the_lessons_until_turned_off(qtbot, monkeypatch):
+    from nnstudio.ui.app import open_main_window
+    from nnstudio.ui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "offer_recovery", lambda self: False)
+    monkeypatch.setattr(MainWindow, "start_background_tasks", lambda self: None)
+    window = open_main_window(None)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.lessons.dialog is not None, timeout=10_000)
+    dialog = window.lessons.dialog
+    assert dialog.isVisible()
+    dialog.start_box.setChecked(False)
+    dialog.close()
+    second = open_main_window(None)
+    qtbot.addWidget(second)
+    qtbot.waitUntil(lambda: second._first_paint.done, timeout=10_000)
+    qtbot.wait(200)  # the start page would open on the event loop's next turn
+    assert second.lessons.dialog is None, "turned off: the next window opens on the editor"

@@ -134,7 +134,7 @@ def _dead_base() -> Project:
         DatasetConfig("moons", {"n_samples": 400}),
         "Dead ReLU",
         optimizer="sgd",
-        learning_rate=0.05,
+        learning_rate=3.0,
         batch_size=16,
         epochs=15,
         initializer="he_uniform",
@@ -172,16 +172,16 @@ LESSONS.register(
         "zero, gets no gradient, and never recovers. Leaky ReLU keeps a small slope below zero, "
         "so such a unit can still find its way back.",
         steps=(
-            "Press Run this lesson: the same ReLU network trains with small and large steps, "
-            "and a Leaky ReLU network with the large steps.",
+            "Press Run this lesson: the same ReLU network trains with large and small steps, "
+            "and a Leaky ReLU network with the large steps. The panels follow the first run.",
             "Watch the Dead units panel: the share of silent units per layer over time.",
         ),
         look_at="The Dead units panel, and the badge on each ReLU node.",
         base=_dead_base,
         arms=(
-            Arm("ReLU, small steps"),
-            Arm("ReLU, large steps", {"learning_rate": "3"}),
-            Arm("Leaky ReLU, large steps", {"activation": "leaky_relu", "learning_rate": "3"}),
+            Arm("ReLU, large steps"),
+            Arm("ReLU, small steps", {"learning_rate": "0.05"}),
+            Arm("Leaky ReLU, large steps", {"activation": "leaky_relu"}),
         ),
         check=_check_dead,
         panels=("dead_units", "loss"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -93,7 +94,7 @@ class LessonRunner(QWidget):
         split.addWidget(self.listing)
         split.addWidget(right)
         split.setStretchFactor(1, 3)
-        split.setSizes([220, 520])
+        split.setSizes([290, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
@@ -180,5 +181,8 @@ class LessonsDialog(QDialog):
         self.setModal(False)
         self.resize(820, 520)
         self.runner = LessonRunner(window, self)
+        self.start_box = QCheckBox("Show the lessons when NN Studio opens without a project", self)
+        self.start_box.setObjectName("lessons_at_start")
         layout = QVBoxLayout(self)
         layout.addWidget(self.runner)
+        layout.addWidget(self.start_box)
