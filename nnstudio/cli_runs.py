@@ -15,13 +15,11 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _eta(elapsed: float, done: int, start: int, total: int) -> str:
-    """Time left from the rate so far; shown once a tenth of the run is done."""
-    trained = done - start
-    if trained <= 0 or (done - start) < 0.1 * max(1, total - start):
+def _eta(seconds: float) -> str:
+    """The session's time left, from its pace so far (evaluation included)."""
+    if not math.isfinite(seconds) or seconds <= 0:
         return ""
-    left = elapsed / trained * (total - done)
-    return f"  ~{int(left // 60)}:{int(left % 60):02d} left"
+    return f"  ~{int(seconds // 60)}:{int(seconds % 60):02d} left"
 
 
 def train_project(args: argparse.Namespace) -> int:
@@ -76,14 +74,12 @@ def train_project(args: argparse.Namespace) -> int:
         f"{settings['epochs']} epochs, {session.total_steps} steps each."
     )
     started = time.perf_counter()
-    start_steps = {r.id: r.steps_done for r in runs}
     diverged = False
     for reports in session.run():
-        elapsed = time.perf_counter() - started
         for run_id, snap in reports.items():
             run = next(r for r in runs if r.id == run_id)
             name = f"{run.label:<10} " if len(runs) > 1 else ""
-            eta = _eta(elapsed, snap.step, start_steps[run_id], snap.total_steps)
+            eta = _eta(snap.eta_seconds)
             print(
                 f"{name}epoch {snap.epoch:>5}/{snap.total_epochs}  step {snap.step:>7}  "
                 f"train loss {_fmt(snap.train_loss)}  val loss {_fmt(snap.val_loss)}  "

@@ -159,7 +159,10 @@ def _read_run(item: Any, base: dict[str, Any]) -> Run:
     pinned = item.get("pinned", False)
     if not isinstance(pinned, bool):
         raise _fail(f"run {run_id}'s 'pinned' must be true or false.")
-    history = History.from_dict(item.get("history", {"version": 1, "series": {}}))
+    try:
+        history = History.from_dict(item.get("history", {"version": 1, "series": {}}))
+    except ProjectFileError as exc:
+        raise _fail(f"run {run_id}'s curves cannot be read ({exc})") from None
     run = Run(
         _run_project(base, item.get("project", {})),
         id=run_id,

@@ -101,9 +101,11 @@ def parse_value(project: Project, name: str, text: str) -> Any:
         value = lowered in ("true", "1", "yes", "on")
     elif spec.kind in ("int", "float"):
         try:
-            value = int(text) if spec.kind == "int" else float(text)
+            value = float(text)
         except ValueError:
             raise ParamError(f"{spec.label} must be a number, not {text!r}.") from None
+        if spec.kind == "int" and value.is_integer():
+            value = int(value)  # coerce says "whole number" for anything else
     return spec.coerce(value)
 
 

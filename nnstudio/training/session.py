@@ -44,9 +44,9 @@ def record(run: Run, snap: Snapshot) -> None:
 def adopt_weights(run: Run, state: dict[str, torch.Tensor] | None) -> bool:
     """Keep `state` as the run's weights if every number in it is finite; True if kept.
 
-    A diverged session's NaN weights are never kept: the run keeps the last finite ones it
-    had (none, for a run that diverged from fresh weights)."""
-    if state is None:
+    A diverged session's weights are never kept (they are NaN, or on their way there): the
+    run keeps the weights it had before (none, for a run that diverged from fresh weights)."""
+    if state is None or run.status == "diverged":
         return False
     if not all(bool(torch.isfinite(t).all()) for t in state.values() if t.is_floating_point()):
         return False
@@ -158,6 +158,7 @@ class TrainingSession:
                     opts.min_interval_s,
                     opts.grad_norms,
                     block=len(self.engines) == 1,
+                    share=opts.probe_share,
                 ),
                 members,
                 engine,

@@ -93,6 +93,8 @@ class Snapshot:
     steps_per_epoch: int = 0
     seconds: float = 0.0
     """Wall time this report covers (since the previous report of the same run)."""
+    eta_seconds: float = float("nan")
+    """Time left until the session ends, from its pace so far (reports included)."""
 
     def metrics(self) -> dict[str, float]:
         """The per-snapshot numbers a History records, by series name; unmeasured ones left

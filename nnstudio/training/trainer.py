@@ -43,6 +43,9 @@ class ProbeOptions:
     """Report every N steps; 0 reports by time instead (see `min_interval_s`)."""
     min_interval_s: float = 1 / 30
     """With time-based reporting, at most one snapshot per this many seconds."""
+    probe_share: float = 0.1
+    """With time-based reporting, snapshots are spaced so that making them takes at most
+    this share of the time (1 turns the budget off)."""
     grad_norms: bool = True
     weights_every: int = 10
     """Attach weight copies to every Nth snapshot (0: never)."""
@@ -232,7 +235,12 @@ class Trainer:
         """Train until done or stopped, yielding snapshots; ends with a final one."""
         opts = self.options
         for snaps in drive(
-            self, control, opts.snapshot_every_steps, opts.min_interval_s, opts.grad_norms
+            self,
+            control,
+            opts.snapshot_every_steps,
+            opts.min_interval_s,
+            opts.grad_norms,
+            share=opts.probe_share,
         ):
             if snaps and snaps[0] is not None:
                 yield snaps[0]

@@ -429,7 +429,7 @@ def test_grad_norms_can_be_turned_off(grad_norm_calls: list[int]) -> None:
 def test_time_based_cadence_extremes() -> None:
     rare = run_all(make_trainer(ProbeOptions(min_interval_s=1e9), epochs=5))
     assert [(s.status, s.step, len(s.step_losses)) for s in rare] == [("finished", 15, 15)]
-    dense = run_all(make_trainer(ProbeOptions(min_interval_s=0.0), epochs=5))
+    dense = run_all(make_trainer(ProbeOptions(min_interval_s=0.0, probe_share=1.0), epochs=5))
     assert [s.step for s in dense] == list(range(1, 16))
     assert [len(s.step_losses) for s in dense] == [1] * 15
     assert dense[-1].status == "finished"

@@ -84,12 +84,28 @@ class OverlayPlot(pg.GraphicsLayoutWidget):
         self.loss_plot.setLogMode(y=on)
 
     def draw(self, runs: list[Run], highlight: str | None, grouped: bool) -> None:
-        """Redraw every shown run (or seed group); the highlighted run is drawn thick."""
+        """Redraw every shown run (or seed group); the highlighted run is drawn thick.
+
+        While the same runs are shown, only the curves' data change (cheap); a change of
+        runs, grouping or highlight rebuilds the items."""
+        groups = seed_groups(runs) if grouped else [[r] for r in runs]
+        key = (
+            tuple(r.id for r in runs),
+            highlight,
+            grouped,
+            self.loss_name,
+            self.acc_name,
+            self.log_y,
+        )
+        if key == getattr(self, "_key", None) and not grouped:
+            self._update_data(runs)
+            return
+        self._key = key
+        self._items: dict[str, list] = {}
         for plot in (self.loss_plot, self.acc_plot):
             plot.clear()
         self.legend.clear()
         self.curve_count = 0
-        groups = seed_groups(runs) if grouped else [[r] for r in runs]
         for group in groups:
             first = group[0]
             color = QColor(first.color)
@@ -105,15 +121,29 @@ class OverlayPlot(pg.GraphicsLayoutWidget):
         has_acc = any(len(series_arrays(r, self.acc_name)[0]) for r in runs)
         self.acc_plot.setVisible(has_acc)
 
+    def _arrays(self, run: Run, name: str, log: bool) -> tuple[np.ndarray, np.ndarray]:
+        x, y = series_arrays(run, name)
+        return (x, np.maximum(y, 1e-12)) if log else (x, y)
+
     def _curves(self, run: Run, color: QColor, width: float, label: str) -> None:
+        items = []
         for plot, name, legend in (
             (self.loss_plot, self.loss_name, label),
             (self.acc_plot, self.acc_name, None),
         ):
-            x, y = series_arrays(run, name)
-            if plot is self.loss_plot and self.log_y:
-                y = np.maximum(y, 1e-12)
-            plot.plot(x, y, pen=pg.mkPen(color, width=width), name=legend)
+            x, y = self._arrays(run, name, plot is self.loss_plot and self.log_y)
+            items.append(plot.plot(x, y, pen=pg.mkPen(color, width=width), name=legend))
+        self._items[run.id] = items
+
+    def _update_data(self, runs: list[Run]) -> None:
+        for run in runs:
+            items = self._items.get(run.id)
+            if items is None:
+                continue
+            for item, name, log in zip(
+                items, (self.loss_name, self.acc_name), (self.log_y, False), strict=True
+            ):
+                item.setData(*self._arrays(run, name, log))
 
     def _band(self, runs: list[Run], color: QColor, width: float, label: str) -> None:
         for plot, name, legend in (

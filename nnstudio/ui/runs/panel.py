@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,7 +37,7 @@ from nnstudio.ui.runs.commands import (
 from nnstudio.ui.runs.overlay import ACCURACY_SERIES, LOSS_SERIES, OverlayPlot
 from nnstudio.ui.runs.table_model import RunsTableModel
 
-REFRESH_S = 0.25
+REFRESH_S = 0.5
 """While training, the table and overlay refresh at most this often."""
 
 
@@ -151,11 +150,9 @@ class RunsPanel(QWidget):
         split.splitterMoved.connect(lambda *_a: setattr(self, "_user_sized", True))
         layout.addWidget(split, 1)
 
-        self.delete_action = QAction("Delete Run", self)
-        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.delete_action.triggered.connect(self.delete_selected)
-        self.table.addAction(self.delete_action)
+        # Delete in the table deletes runs, not the canvas selection the Edit menu's Delete
+        # would: the table claims the key before the window's shortcut sees it.
+        self.table.installEventFilter(self)
 
         self.model.rename_requested.connect(self._rename)
         self.model.checked_changed.connect(self.redraw)
@@ -173,6 +170,23 @@ class RunsPanel(QWidget):
         if not self._user_sized:
             total = self.width() if wide else self.height()
             self.split.setSizes([int(total * 0.45), int(total * 0.55)])
+
+    def eventFilter(self, watched, event) -> bool:
+        if (
+            watched is self.table
+            and event.type()
+            in (
+                QEvent.Type.ShortcutOverride,
+                QEvent.Type.KeyPress,
+            )
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and (self.table.state() != QAbstractItemView.State.EditingState)
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.delete_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     # -- reading ---------------------------------------------------------------------------
     def selected_runs(self) -> list[Run]:

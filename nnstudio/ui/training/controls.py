@@ -51,12 +51,12 @@ class ProgressReadout(QWidget):
         """Epochs count the whole run, continued sessions included ("Epoch 230/400")."""
         self.bar.setValue(int(1000 * snap.epoch_fraction))
         total_epochs = max(1, snap.total_epochs)
-        left = (snap.total_steps - snap.step) / max(snap.steps_per_second, 1e-9)
+        left = snap.eta_seconds  # the session's whole pace, evaluation included
         accuracy = "" if snap.val_accuracy is None else f" · val acc {snap.val_accuracy:.3f}"
         epoch = min(snap.epoch + 1, total_epochs) if snap.step < snap.total_steps else snap.epoch
         self.label.setText(
             f"Epoch {epoch}/{total_epochs} · {snap.steps_per_second:,.0f} steps/s · "
-            f"{_duration(left)} left{accuracy}"
+            f"{_duration(left) if math.isfinite(left) else 'estimating'} left{accuracy}"
         )
 
     def show_text(self, text: str) -> None:

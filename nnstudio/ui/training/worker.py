@@ -42,11 +42,15 @@ class PreparedRun:
 
 
 def worker_threads() -> int:
-    """Torch threads for the worker: every core but one, which the GUI thread keeps.
+    """Torch threads for the worker: every core but one, which the GUI thread keeps
+    (NNSTUDIO_WORKER_THREADS overrides it, for benchmarks).
 
     Measured here (2 cores): with torch's default of 2 threads the worker thread trained the
     spiral MLP at about 60 steps/s while the GUI ran; with 1 thread, at about 3,500.
     """
+    override = os.environ.get("NNSTUDIO_WORKER_THREADS", "")
+    if override.isdigit() and int(override) > 0:
+        return int(override)
     return max(1, (os.cpu_count() or 2) - 1)
 
 

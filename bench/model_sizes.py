@@ -1,0 +1,236 @@
+"""Speed at every model size: a bare PyTorch loop, the headless trainer, the CLI and the GUI.
+
+Four models, each on its own data and batches, each trained by four contenders:
+- bare: a plain PyTorch loop over the compiled network, with the same batches and optimizer;
+- headless: a TrainingSession (what the CLI, lessons and the GUI worker run);
+- CLI: `python -m nnstudio train` in a subprocess (its own "Done in" time, so start-up and
+  data loading are not counted);
+- GUI: the main window's controller with the training view shown, from "prepared" to the end.
+Each is measured with 1 and 2 torch threads where that applies. Ratios are of medians over
+interleaved rounds.
+
+    python bench/model_sizes.py [--models spiral,mlp,cnn,transformer] [--seconds 6] [--rounds 2]
+
+Fashion-MNIST comes from Debian's dataset-fashion-mnist package (/usr/share/datasets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+
+from nnstudio.core.compile import compile_graph
+from nnstudio.core.datasets import DatasetConfig, load_dataset
+from nnstudio.core.graph import Graph
+from nnstudio.core.layers import ShapeContext
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.optimizers import OPTIMIZERS
+from nnstudio.core.project import Project, project_to_dict
+from nnstudio.core.run import Run
+from nnstudio.core.settings import TrainingSettings
+from nnstudio.core.templates import TEMPLATES, chain
+from nnstudio.training.session import TrainingSession
+from nnstudio.training.trainer import Trainer, context_for
+
+ROOT = Path(__file__).resolve().parent.parent
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+def fashion(train: float) -> DatasetConfig:
+    return DatasetConfig("fashion_mnist", {"folder": FASHION}, train=train, val=0.05, test=0.0)
+
+
+def settings(batch: int, epochs: int, **extra) -> TrainingSettings:
+    return TrainingSettings(
+        {"optimizer": "adam", "learning_rate": 0.001, "batch_size": batch, "epochs": epochs,
+         "seed": 0, "device": "cpu", **extra}
+    )  # fmt: skip
+
+
+def spiral_model() -> Project:
+    project = TEMPLATES.get("spiral_mlp").build()
+    project.training = settings(10, 40)
+    return project
+
+
+def fashion_mlp() -> Project:
+    graph = Graph()
+    chain(
+        graph,
+        [
+            ("input", {}),
+            ("flatten", {}),
+            ("linear", {"units": 256}),
+            ("relu", {}),
+            ("linear", {"units": 128}),
+            ("relu", {}),
+            ("linear", {"units": 10}),
+            ("output", {"task": "multiclass", "loss": "cross_entropy"}),
+        ],
+    )
+    return Project(graph, fashion(0.3), settings(128, 1))
+
+
+def fashion_cnn() -> Project:
+    project = TEMPLATES.get("digits_cnn").build()
+    return Project(project.graph, fashion(0.1), settings(32, 1))
+
+
+def transformer() -> Project:
+    project = TEMPLATES.get("transformer_copy").build()
+    project.training = project.training.replace(epochs=4, device="cpu")
+    return project
+
+
+MODELS = {
+    "spiral": ("spiral MLP 2-16-16-1, batch 10", spiral_model),
+    "mlp": ("Fashion-MNIST MLP 784-256-128-10, batch 128", fashion_mlp),
+    "cnn": ("Fashion-MNIST CNN (template), batch 32", fashion_cnn),
+    "transformer": ("Transformer (template) on the copy task", transformer),
+}
+
+
+def bare(project: Project, threads: int) -> float:
+    """Steps/s of a plain loop: the same compiled network, batches and optimizer."""
+    torch.set_num_threads(threads)
+    dataset = load_dataset(project.dataset)
+    trainer = Trainer(project.graph, dataset, project.training)
+    ctx: ShapeContext = context_for(dataset)
+    s = project.training
+    model = compile_graph(project.graph, ctx, s["initializer"], s["init_scale"], s["seed"])
+    output = project.graph.nodes_of_role("output")[0]
+    loss_fn = LOSSES.get(output.params["loss"]).build(output.params, "mean")
+    optimizer = OPTIMIZERS.get(s["optimizer"]).build(
+        model.parameters(), s["learning_rate"], s.optimizer_values()
+    )
+    x, y = trainer.x_train, trainer.y_train
+    n, batch, per_epoch = trainer.n_train, trainer.batch_size, trainer.steps_per_epoch
+    generator = torch.Generator().manual_seed(s["seed"])
+    perm = torch.randperm(n, generator=generator)
+    steps = trainer.total_steps
+    start = time.perf_counter()
+    for step in range(steps):
+        pos = step % per_epoch
+        if pos == 0 and step > 0:
+            perm = torch.randperm(n, generator=generator)
+        idx = perm[pos * batch : (pos + 1) * batch]
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(model(x[idx]), y[idx]).backward()
+        optimizer.step()
+    return steps / (time.perf_counter() - start)
+
+
+def headless(project: Project, threads: int) -> float:
+    torch.set_num_threads(threads)
+    run = Run(project, id="r1")
+    session = TrainingSession([run])
+    session.prepare()
+    start = time.perf_counter()
+    for _ in session.run():
+        pass
+    return run.steps_done / (time.perf_counter() - start)
+
+
+def cli(project: Project, threads: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.json"
+        path.write_text(json.dumps(project_to_dict(project)))
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        out = subprocess.run(
+            [sys.executable, "-m", "nnstudio", "train", str(path), "--report-every", "1"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
+        ).stdout  # fmt: skip
+    seconds = float(re.search(r"Done in ([\d.]+) s", out).group(1))
+    steps = int(re.findall(r"step\s+(\d+)", out)[-1])
+    return steps / seconds
+
+
+def gui(app, project: Project, threads: int) -> tuple[float, float]:
+    """(steps/s, worst relative ETA error from 10 % of the run on) with the window live."""
+    from PySide6.QtCore import QEventLoop
+
+    from nnstudio.ui.main_window import MainWindow
+
+    os.environ["NNSTUDIO_WORKER_THREADS"] = str(threads)
+    window = MainWindow(project)
+    window.resize(1280, 800)
+    window.show()
+    window.training.ensure_dashboard()
+    controller = window.training.controller
+    marks: dict[str, float] = {}
+    etas: list[tuple[float, int, int, float]] = []
+    loop = QEventLoop()
+    controller.run_prepared.connect(lambda _r: marks.setdefault("start", time.perf_counter()))
+    controller.snapshot.connect(
+        lambda s: etas.append((time.perf_counter(), s.step, s.total_steps, s.eta_seconds))
+    )
+    controller.run_finished.connect(
+        lambda _s: (marks.setdefault("end", time.perf_counter()), loop.quit())
+    )
+    run = controller.start(project)
+    loop.exec()
+    controller.shutdown(3000)
+    window.document.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    end = marks["end"]
+    worst = 0.0
+    for now, step, total, eta in etas:
+        if 0.1 * total <= step < total and end - now > 1.0:
+            worst = max(worst, abs(eta - (end - now)) / (end - now))
+    return run.steps_done / (end - marks["start"]), worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default="spiral,mlp,cnn,transformer")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", default="1,2")
+    args = parser.parse_args()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    thread_counts = [int(t) for t in args.threads.split(",")]
+    for key in args.models.split(","):
+        title, make = MODELS[key]
+        print(f"\n== {title}", flush=True)
+        for threads in thread_counts:
+            results: dict[str, list[float]] = {"bare": [], "headless": [], "CLI": [], "GUI": []}
+            eta_errors = []
+            for _ in range(args.rounds):
+                results["bare"].append(bare(make(), threads))
+                results["headless"].append(headless(make(), threads))
+                results["CLI"].append(cli(make(), threads))
+                speed, eta = gui(app, make(), threads)
+                results["GUI"].append(speed)
+                eta_errors.append(eta)
+            m = {k: statistics.median(v) for k, v in results.items()}
+            print(
+                f"  {threads} thread(s): " + ", ".join(f"{k} {v:,.0f}" for k, v in m.items())
+                + " steps/s", flush=True,
+            )  # fmt: skip
+            print(
+                f"    headless/bare {m['headless'] / m['bare']:.2f}x (>= 0.9), "
+                f"GUI/headless {m['GUI'] / m['headless']:.2f}x (>= 0.8), "
+                f"CLI/bare {m['CLI'] / m['bare']:.2f}x (>= 0.9), "
+                f"worst GUI ETA error after 10 %: {max(eta_errors):.0%} (<= 20 %)",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
