@@ -56,7 +56,9 @@ class LessonsUI:
 
 def install(window: Any) -> LessonsUI:
     from nnstudio.ui.dead_badges import DeadUnitBadges
+    from nnstudio.ui.teacher_locks import install as install_teacher_locks
 
     window.lessons = LessonsUI(window)
     window.dead_badges = DeadUnitBadges(window)
+    install_teacher_locks(window)
     return window.lessons
