@@ -208,6 +208,30 @@ def training_variants():
     return window
 
 
+@shot("teacher-locks")
+def teacher_locks():
+    """A project whose teacher lets students change only the learning rate."""
+    from nnstudio.core.locks import Locks
+    from nnstudio.ui.main_window import MainWindow
+
+    project = TEMPLATES.get("xor_mlp").build()
+    project.locks = Locks(
+        frozenset({"learning_rate"}),
+        network=True,
+        reason="Today: find a learning rate that learns XOR in 100 epochs.",
+    )
+    window = MainWindow(project)
+    window.resize(*SIZE)
+    window.show()
+    window.settings_dock.raise_()
+    settle()
+    window.view.fit_to_view()
+    panel = window.settings_panel
+    panel.ensureWidgetVisible(panel.training_form.editors["batch_size"])
+    settle()
+    return window
+
+
 def render(names: list[str]) -> list[Path]:
     app = make_application()
     IMAGES.mkdir(parents=True, exist_ok=True)

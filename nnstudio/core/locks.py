@@ -8,6 +8,7 @@ file is plain JSON, and anyone may edit it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,11 +62,11 @@ class Locks:
             raise ProjectFileError(f"locks.reason must be text of at most {MAX_REASON} characters.")
         return cls(editable, flags["network"], flags["dataset"], reason)
 
-    def describe(self) -> str:
-        """One line for a banner: what is locked."""
+    def describe(self, label: Callable[[str], str] = str) -> str:
+        """One line for a banner: what is locked (`label` names a setting for people)."""
         parts = []
         if self.editable is not None:
-            names = ", ".join(sorted(self.editable)) or "nothing"
+            names = ", ".join(sorted(label(n) for n in self.editable)) or "nothing"
             parts.append(f"settings other than {names}")
         if self.network:
             parts.append("the network")

@@ -15,9 +15,17 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from nnstudio.core.locks import Locks
+from nnstudio.core.settings import TRAINING_PARAMS
 
-LOCK = "🔒"
+LOCK = " (locked)"
+"""Added to a locked control's label; plain text, since not every font has a lock glyph."""
 BANNER_STYLE = "background: #fff4d6; color: #6b4e00; padding: 6px; border-radius: 4px;"
+
+
+def setting_label(name: str) -> str:
+    """A training setting's label for people; the name itself for an unknown one."""
+    spec = TRAINING_PARAMS.get(name)
+    return spec.label if spec is not None else name
 
 
 class SetLocksCommand(QUndoCommand):
@@ -114,7 +122,8 @@ class TeacherLocks(QObject):
         self._lock_inspector()
         self.banner.setVisible(locks is not None)
         if locks is not None:
-            self.banner_text.setText(f"{LOCK} Teacher mode. {locks.describe()}{reason}")
+            described = locks.describe(setting_label)
+            self.banner_text.setText(f"<b>Teacher mode.</b> {described}{reason}")
 
     def _mark(self, form: Any, name: str, editor: Any, locked: bool, reason: str) -> None:
         editor.setEnabled(not locked)
@@ -123,22 +132,22 @@ class TeacherLocks(QObject):
         if spec_help is None:
             spec_help = editor.toolTip()
             editor.setProperty("plain_tip", spec_help)
-        tip = f"{LOCK} Locked by your teacher.{reason}" if locked else spec_help
+        tip = f"Locked by your teacher.{reason}" if locked else spec_help
         editor.setToolTip(tip)
         if isinstance(label, QLabel):
-            text = label.text().removeprefix(f"{LOCK} ")
-            label.setText(f"{LOCK} {text}" if locked else text)
+            text = label.text().removesuffix(LOCK)
+            label.setText(f"{text}{LOCK}" if locked else text)
             label.setToolTip(tip)
         elif hasattr(editor, "setText"):  # a checkbox carries its own label
-            text = editor.text().removeprefix(f"{LOCK} ")
-            editor.setText(f"{LOCK} {text}" if locked else text)
+            text = editor.text().removesuffix(LOCK)
+            editor.setText(f"{text}{LOCK}" if locked else text)
 
     @Slot()
     def _lock_inspector(self) -> None:
         form = self.window.inspector.form
         if form is not None and self.locks is not None and self.locks.network:
             form.setEnabled(False)
-            form.setToolTip(f"{LOCK} The network is locked by your teacher.")
+            form.setToolTip("The network is locked by your teacher.")
 
     @Slot()
     def ask_unlock(self) -> bool:

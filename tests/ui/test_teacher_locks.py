@@ -21,10 +21,11 @@ def test_only_the_allowed_setting_stays_editable_and_the_reason_shows(make_windo
     batch = form.editors["batch_size"]
     assert not batch.isEnabled()
     assert REASON in batch.toolTip()
-    assert form.layout_.labelForField(batch).text().startswith("🔒")
+    assert form.layout_.labelForField(batch).text().endswith("(locked)")
     assert not window.settings_panel.optimizer_form.editors["optimizer"].isEnabled()
     banner = window.teacher_locks.banner
     assert banner.isVisible() and REASON in window.teacher_locks.banner_text.text()
+    assert "other than Learning rate" in window.teacher_locks.banner_text.text()
     nodes = set(window.document.graph.nodes)
     assert window.add_layer_at_centre("relu") is None
     assert set(window.document.graph.nodes) == nodes, "a locked network took a new layer"
