@@ -208,6 +208,17 @@ def training_variants():
     return window
 
 
+@shot("inside-a-node")
+def inside_a_node():
+    """The spiral MLP mid-run: each unit of the second hidden layer over the input plane."""
+    window = paused_mid_run("spiral_mlp", 40)
+    dashboard = window.training.dashboard
+    dashboard.docks[dashboard.unit_maps.title].raise_()
+    dashboard.unit_maps.select(nodes_of(window, "tanh")[1])
+    settle(300)
+    return window
+
+
 @shot("teacher-locks")
 def teacher_locks():
     """A project whose teacher lets students change only the learning rate."""

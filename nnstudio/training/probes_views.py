@@ -185,3 +185,38 @@ def _slice(stacked: torch.Tensor, v: int) -> torch.Tensor:
     if stacked.grad is not None:
         part.grad = stacked.grad[v]
     return part
+
+
+UNIT_MAP_RESOLUTION = 24
+MAX_UNITS_SHOWN = 16
+
+
+@torch.no_grad()
+def unit_maps(model: GraphModule, features: torch.Tensor, resolution: int) -> dict[str, np.ndarray]:
+    """Node id -> (units, r, r): what each unit of every hidden vector layer outputs over the
+    2D input plane (Playground's per-neuron pictures), at a coarse resolution `r`.
+
+    `features` is the boundary grid (resolution² rows, row-major); it is subsampled to r×r."""
+    full = round(len(features) ** 0.5)
+    pick = np.linspace(0, full - 1, resolution).round().astype(int)
+    rows = torch.as_tensor((pick[:, None] * full + pick[None, :]).reshape(-1))
+    outputs = node_outputs(model, features[rows.to(features.device)])
+    types = model.node_types
+    shown = {}
+    for node_id, value in outputs.items():
+        if node_id == model.input_id or types.get(node_id) in ("input", "output"):
+            continue
+        if value.dim() != 2:
+            continue
+        units = value[:, :MAX_UNITS_SHOWN].T.reshape(-1, resolution, resolution)
+        shown[node_id] = units
+    if not shown:
+        return {}
+    names = list(shown)
+    host = torch.cat([shown[n] for n in names]).float().cpu().numpy()
+    out, start = {}, 0
+    for name in names:
+        count = shown[name].shape[0]
+        out[name] = host[start : start + count]
+        start += count
+    return out

@@ -84,6 +84,9 @@ class Snapshot:
     boundary: Boundary | None = None
     predictions: Predictions | None = None
     """Validation predictions (confusion counts, predicted vs true, sample images), when due."""
+    unit_maps: dict[str, np.ndarray] | None = None
+    """2D data: node id -> (units, r, r) each unit's output over the input plane, with the
+    boundary."""
     dead_units: dict[str, float] | None = None
     """ReLU-family node id -> share of its units that fire for no validation sample, when due."""
     histograms: dict[str, dict[str, Histogram]] | None = None

@@ -323,6 +323,9 @@ class Trainer:
             and (final or (self._snapshots_made - 1) % opts.boundary_every == 0)
         ):
             snap.boundary = self.boundary()
+            snap.unit_maps = probes_views.unit_maps(
+                self.model, self.grid[0], probes_views.UNIT_MAP_RESOLUTION
+            )
         if opts.predictions_every and (
             final or (self._snapshots_made - 1) % opts.predictions_every == 0
         ):

@@ -60,3 +60,18 @@ def test_a_unit_that_fires_once_is_alive() -> None:
     x = torch.tensor([[1.0, 2.0], [-20.0, -20.0]])  # unit 2 fires for the second sample
     dead, _h = trainer_views(model, x, ProbeOptions(histogram_bins=4))
     assert dead[relu] == 0.0
+
+
+def test_unit_maps_are_each_units_output_over_the_plane() -> None:
+    from nnstudio.training.probes_views import unit_maps
+
+    model, first, relu = _tiny()
+    xs = np.linspace(-1.0, 1.0, 4, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, xs)
+    grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    maps = unit_maps(model, grid, 4)
+    # Unit 0 of the first Linear is x1, unit 1 is x2, unit 2 is -x1 - x2 - 10.
+    assert maps[first].shape == (3, 4, 4)
+    assert np.allclose(maps[first][0], gx) and np.allclose(maps[first][1], gy)
+    assert np.allclose(maps[first][2], -gx - gy - 10)
+    assert np.allclose(maps[relu][0], np.maximum(gx, 0))

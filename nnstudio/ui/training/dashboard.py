@@ -17,6 +17,7 @@ from nnstudio.ui.panels.histograms import HistogramPanel
 from nnstudio.ui.panels.learning_rate import LearningRatePanel
 from nnstudio.ui.panels.loss import LossPanel
 from nnstudio.ui.panels.predictions import PredictionsPanel
+from nnstudio.ui.panels.unit_maps import UnitMapsPanel
 from nnstudio.ui.panels.weights import WeightPanel
 
 Left, Right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -36,6 +37,7 @@ class TrainingDashboard(QMainWindow):
         self.learning_rate = LearningRatePanel()
         self.dead_units = DeadUnitsPanel()
         self.histograms = HistogramPanel()
+        self.unit_maps = UnitMapsPanel()
         self.panels: list[Panel] = [
             self.loss,
             self.boundary,
@@ -45,6 +47,7 @@ class TrainingDashboard(QMainWindow):
             self.learning_rate,
             self.dead_units,
             self.histograms,
+            self.unit_maps,
         ]
         self.docks: dict[str, QDockWidget] = {}
         loss = self._dock(self.loss, Left)
@@ -60,6 +63,7 @@ class TrainingDashboard(QMainWindow):
         self.tabifyDockWidget(weights, self._dock(self.histograms, Right))
         gradients.raise_()
         self.tabifyDockWidget(boundary, predictions)
+        self.tabifyDockWidget(boundary, self._dock(self.unit_maps, Right))
         weights.raise_()
         boundary.raise_()
         self._points_2d = True
