@@ -80,7 +80,7 @@ class TeacherLocks(QObject):
         self.document.training_changed.connect(self.apply)
         self.document.dataset_changed.connect(self.apply)
         self.document.locked_changed.connect(lambda _l: self.apply())
-        window.scene.selectionChanged.connect(self._lock_inspector)
+        window.scene.selection_ids_changed.connect(self._lock_inspector)
         self.apply()
 
     @property
@@ -142,8 +142,7 @@ class TeacherLocks(QObject):
             text = editor.text().removesuffix(LOCK)
             editor.setText(f"{text}{LOCK}" if locked else text)
 
-    @Slot()
-    def _lock_inspector(self) -> None:
+    def _lock_inspector(self, *_ids: object) -> None:
         form = self.window.inspector.form
         if form is not None and self.locks is not None and self.locks.network:
             form.setEnabled(False)
