@@ -49,8 +49,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FASHION = "/usr/share/datasets/fashion-mnist"
 
 
-def fashion(train: float) -> DatasetConfig:
-    return DatasetConfig("fashion_mnist", {"folder": FASHION}, train=train, val=0.05, test=0.0)
+def fashion(samples: int) -> DatasetConfig:
+    params = {"folder": FASHION, "n_samples": samples}
+    return DatasetConfig("fashion_mnist", params, train=0.7, val=0.15, test=0.15)
 
 
 def settings(batch: int, epochs: int, **extra) -> TrainingSettings:
@@ -81,12 +82,12 @@ def fashion_mlp() -> Project:
             ("output", {"task": "multiclass", "loss": "cross_entropy"}),
         ],
     )
-    return Project(graph, fashion(0.3), settings(128, 1))
+    return Project(graph, fashion(60_000), settings(128, 1))
 
 
 def fashion_cnn() -> Project:
     project = TEMPLATES.get("digits_cnn").build()
-    return Project(project.graph, fashion(0.1), settings(32, 1))
+    return Project(project.graph, fashion(12_000), settings(32, 1))
 
 
 def transformer() -> Project:

@@ -185,25 +185,47 @@ def editor_dead_badge():
     return window
 
 
-@shot("training-variants")
-def training_variants():
-    """Three learning rates of the spiral MLP trained side by side, overlaid in Runs."""
+def variants_until(window, steps: int, seconds: float = 120.0) -> None:
+    """Train four learning rates × two seeds together until `steps` steps each."""
     from nnstudio.core.variants import expand, parse_axis
 
-    window = window_with("spiral_mlp")
     project = window.document.project
-    variants = expand(project, [parse_axis(project, "learning_rate=0.002,0.02,0.2")])
-    window.training.tabs.setCurrentIndex(1)
-    finished: list[object] = []
-    window.training.controller.run_finished.connect(finished.append)
-    window.training.controller.start_variants(variants)
+    axes = [
+        parse_axis(project, "learning_rate=0.001,0.01,0.1,1"),
+        parse_axis(project, "seed=1,2"),
+    ]
+    runs = window.training.controller.start_variants(expand(project, axes))
     waited = 0.0
-    while not finished and waited < 120:
+    while runs[0].steps_done < steps and waited < seconds:
         settle(100)
         waited += 0.1
-    dashboard = window.training.dashboard
-    dashboard.docks["Runs"].raise_()
-    dashboard.docks["Variants"].raise_()
+
+
+@shot("variants-mid-run")
+def variants_mid_run():
+    """Eight variants of the spiral MLP training side by side: overlaid curves, a decision
+    boundary and gradient bars per variant."""
+    window = window_with("spiral_mlp")
+    variants_until(window, 1200)
+    window.training.controller.pause()
+    settle(600)
+    window.training.variants_view.redraw(force=True)
+    settle(100)
+    return window
+
+
+@shot("runs")
+def runs_compared():
+    """After the variants: the Runs table, and each learning rate's mean over two seeds with
+    the band between them."""
+    window = window_with("spiral_mlp")
+    variants_until(window, 100_000)
+    training = window.training
+    settle(300)
+    panel = training.runs_panel
+    panel.group_box.setChecked(True)
+    panel.table.selectRow(4)
+    training.runs_dock.raise_()
     settle(300)
     return window
 

@@ -29,7 +29,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return list_runs(args)
 
 
-COMMANDS = ("train", "runs", "lessons", "lesson")
+COMMANDS = ("train", "runs", "export", "lessons", "lesson")
 """Subcommand names; any other first argument is a project file for the app."""
 
 
@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list the training runs kept in a project file")
     runs.add_argument("project", help="a .nnstudio project file")
     runs.set_defaults(func=cmd_runs)
+    from nnstudio.cli_export import add_export_command
+
+    add_export_command(sub)
     from nnstudio.cli_lessons import add_parsers
 
     add_parsers(sub)

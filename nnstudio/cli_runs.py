@@ -66,7 +66,19 @@ def train_project(args: argparse.Namespace) -> int:
             start = "from fresh weights"
         runs = [run]
         print(f"Training {args.project} ({start}), run {run.label}.")
-    session = TrainingSession(runs, options)
+    import os
+
+    import torch
+
+    from nnstudio.training.thread_tuning import ThreadTuner
+
+    cores = os.cpu_count() or 1
+    tuner = (
+        None
+        if "OMP_NUM_THREADS" in os.environ
+        else ThreadTuner([max(1, cores - 1), cores], torch.set_num_threads)
+    )
+    session = TrainingSession(runs, options, tuner=tuner)
     session.prepare()
     first = session.engines[0][0]
     print(
@@ -91,7 +103,8 @@ def train_project(args: argparse.Namespace) -> int:
                 print(f"{name}{snap.message}", file=sys.stderr)
     session.adopt_final_weights()
     elapsed = time.perf_counter() - started
-    print(f"Done in {elapsed:.1f} s.")
+    threads = f" on {tuner.describe()}" if tuner is not None else ""
+    print(f"Done in {elapsed:.1f} s{threads}.")
     for run in runs:
         trainer = session.trainer_of(run)
         if trainer is not None and run.status != "diverged":

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-QT_FREE = ("nnstudio.core", "nnstudio.training")
+QT_FREE = ("nnstudio.core", "nnstudio.training", "nnstudio.export")
 QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6")
 
 

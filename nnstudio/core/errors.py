@@ -37,3 +37,16 @@ class DeviceError(NNStudioError):
 
 class ProjectFileError(NNStudioError):
     """A project file cannot be read; the message says why."""
+
+
+class ExportError(NNStudioError):
+    """A project cannot be exported; `problems` lists every cause, each naming its layer or
+    setting, and nothing was written."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        head = super().__str__()
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.registry import Registry
 
@@ -23,36 +23,21 @@ class InitializerSpec:
     name: str
     display_name: str
     help: str
-    fill: Callable[[torch.Tensor], None] | None
-    """Fills a weight tensor in place; None keeps torch's own defaults."""
+    torch_init: str | None
+    """The `torch.nn.init` function that fills a weight in place; None keeps torch's own
+    defaults. Named rather than wrapped so exported code calls the very same function."""
+    kwargs: tuple[tuple[str, Any], ...] = ()
 
+    @property
+    def fill(self) -> Callable[[torch.Tensor], object] | None:
+        """Fills a weight tensor in place; None keeps torch's own defaults."""
+        if self.torch_init is None:
+            return None
+        from torch import nn
 
-def _xavier_uniform(w: torch.Tensor) -> None:
-    from torch import nn
-
-    nn.init.xavier_uniform_(w)
-
-
-def _xavier_normal(w: torch.Tensor) -> None:
-    from torch import nn
-
-    nn.init.xavier_normal_(w)
-
-
-def _he_uniform(w: torch.Tensor) -> None:
-    from torch import nn
-
-    nn.init.kaiming_uniform_(w, nonlinearity="relu")
-
-
-def _he_normal(w: torch.Tensor) -> None:
-    from torch import nn
-
-    nn.init.kaiming_normal_(w, nonlinearity="relu")
-
-
-def _zeros(w: torch.Tensor) -> None:
-    w.detach().zero_()
+        function = getattr(nn.init, self.torch_init)
+        kwargs = dict(self.kwargs)
+        return lambda weight: function(weight, **kwargs)
 
 
 INITIALIZERS: Registry[InitializerSpec] = Registry("initializer")
@@ -62,55 +47,61 @@ for _spec in (
         "xavier_uniform",
         "Xavier / Glorot (uniform)",
         "Keeps the signal's spread the same in and out; suits tanh and sigmoid.",
-        _xavier_uniform,
+        "xavier_uniform_",
     ),
     InitializerSpec(
         "xavier_normal",
         "Xavier / Glorot (normal)",
         "Like Xavier uniform, drawn from a bell curve.",
-        _xavier_normal,
+        "xavier_normal_",
     ),
     InitializerSpec(
         "he_uniform",
         "He / Kaiming (uniform)",
         "Twice Xavier's spread, to make up for ReLU zeroing half its inputs.",
-        _he_uniform,
+        "kaiming_uniform_",
+        (("nonlinearity", "relu"),),
     ),
     InitializerSpec(
         "he_normal",
         "He / Kaiming (normal)",
         "Like He uniform, drawn from a bell curve.",
-        _he_normal,
+        "kaiming_normal_",
+        (("nonlinearity", "relu"),),
     ),
     InitializerSpec(
         "zeros",
         "Zeros",
         "Every weight starts at 0. All units then learn the same thing: a lesson in why "
         "random starts matter.",
-        _zeros,
+        "zeros_",
     ),
 ):
     INITIALIZERS.register(_spec)
 
 
 def apply_initializer(model: nn.Module, name: str, scale: float = 1.0) -> None:
+    """Fill every weight matrix (and kernel) of `model` with the named initializer."""
+    initialize_weights(model, INITIALIZERS.get(name).fill, scale)
+
+
+def initialize_weights(
+    model: nn.Module, fill: Callable[[torch.Tensor], object] | None, scale: float = 1.0
+) -> None:
     """Fill every weight matrix (and kernel) of `model`, whatever layer owns it.
 
     Weights are the parameters of two or more dimensions with "weight" in their name: Linear
     and convolution weights, the input and hidden matrices of RNN/LSTM/GRU, attention
-    projections and embedding tables alike. Under any initializer but the default, biases
-    start at zero. Norm layers' scales (one dimension) are left alone.
+    projections and embedding tables alike. With a `fill` (any initializer but the
+    default), biases start at zero. Norm layers' scales (one dimension) are left alone.
+    Exported training scripts carry a copy of this function.
     """
-    import torch
-
-    spec = INITIALIZERS.get(name)
-    with torch.no_grad():
-        for param_name, param in model.named_parameters():
-            leaf = param_name.rsplit(".", 1)[-1]
-            if param.dim() >= 2 and "weight" in leaf:
-                if spec.fill is not None:
-                    spec.fill(param)
-                if scale != 1.0:
-                    param.mul_(scale)
-            elif spec.fill is not None and leaf.startswith("bias"):
-                param.zero_()
+    for param_name, param in model.named_parameters():
+        leaf = param_name.rsplit(".", 1)[-1]
+        if param.dim() >= 2 and "weight" in leaf:
+            if fill is not None:
+                fill(param)
+            if scale != 1.0:
+                param.detach().mul_(scale)
+        elif fill is not None and leaf.startswith("bias"):
+            param.detach().zero_()

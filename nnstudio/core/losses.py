@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from nnstudio.core.code import Call
 from nnstudio.core.params import ParamSet, ParamSpec, params
 from nnstudio.core.registry import Registry
 
@@ -30,8 +31,9 @@ class LossSpec:
     display_name: str
     tasks: tuple[str, ...]
     help: str
-    build: Callable[[dict[str, Any], str], nn.Module]
-    """(loss params, reduction) -> the loss module; reduction is "mean" or "none"."""
+    module: Callable[[dict[str, Any], str], Call]
+    """(loss params, reduction) -> the loss module's constructor call; reduction is "mean"
+    or "none". Exported training scripts print the same call."""
     decision: Decision
     params: ParamSet = field(default_factory=params)
     per_class: bool = False
@@ -41,45 +43,43 @@ class LossSpec:
     clashes: tuple[tuple[str, str], ...] = ()
     """(layer name, why) pairs: layers that must not come right before the Output."""
 
+    def build(self, p: dict[str, Any], reduction: str = "mean") -> nn.Module:
+        return self.module(p, reduction).build()
+
 
 LOSSES: Registry[LossSpec] = Registry("loss")
 
 
-def _bce(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
-    from torch import nn
+def _reduced(target: str, reduction: str, **kwargs: Any) -> Call:
+    """The loss call; the default reduction ("mean") is left out, as a person writes it."""
+    if reduction != "mean":
+        kwargs["reduction"] = reduction
+    return Call.of(target, **kwargs)
 
-    return nn.BCEWithLogitsLoss(reduction=reduction)
+
+def _bce(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.BCEWithLogitsLoss", reduction)
 
 
-def _cross_entropy(p: dict[str, Any], reduction: str = "mean") -> nn.Module:
-    from torch import nn
-
+def _cross_entropy(p: dict[str, Any], reduction: str = "mean") -> Call:
     smoothing = float(p.get("label_smoothing", 0.0))
-    return nn.CrossEntropyLoss(label_smoothing=smoothing, reduction=reduction)
+    return _reduced("nn.CrossEntropyLoss", reduction, label_smoothing=smoothing)
 
 
-def _nll(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
-    from torch import nn
-
-    return nn.NLLLoss(reduction=reduction)
+def _nll(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.NLLLoss", reduction)
 
 
-def _mse(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
-    from torch import nn
-
-    return nn.MSELoss(reduction=reduction)
+def _mse(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.MSELoss", reduction)
 
 
-def _mae(_p: dict[str, Any], reduction: str = "mean") -> nn.Module:
-    from torch import nn
-
-    return nn.L1Loss(reduction=reduction)
+def _mae(_p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.L1Loss", reduction)
 
 
-def _huber(p: dict[str, Any], reduction: str = "mean") -> nn.Module:
-    from torch import nn
-
-    return nn.HuberLoss(delta=float(p["delta"]), reduction=reduction)
+def _huber(p: dict[str, Any], reduction: str = "mean") -> Call:
+    return _reduced("nn.HuberLoss", reduction, delta=float(p["delta"]))
 
 
 LOSSES.register(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nnstudio.core.code import Call
 from nnstudio.core.errors import ParamError
 from nnstudio.core.params import ParamSet, ParamSpec, params
 from nnstudio.core.registry import Registry
@@ -13,7 +14,8 @@ from nnstudio.core.registry import Registry
 if TYPE_CHECKING:
     import torch
 
-Build = Callable[[Iterable["torch.nn.Parameter"], float, dict[str, Any]], "torch.optim.Optimizer"]
+CallRule = Callable[[float, dict[str, Any]], Call]
+"""(learning rate, the optimizer's params) -> its constructor call, minus the parameters."""
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,13 @@ class OptimizerSpec:
     display_name: str
     help: str
     params: ParamSet
-    build: Build
+    call: CallRule
+    """The constructor call that the app runs and exported scripts write."""
+
+    def build(
+        self, ps: Iterable[torch.nn.Parameter], lr: float, p: dict[str, Any]
+    ) -> torch.optim.Optimizer:
+        return self.call(lr, p).build(ps)
 
 
 def _beta(name: str, default: float, help_text: str) -> ParamSpec:
@@ -52,44 +60,43 @@ MOMENTUM = ParamSpec(
 )
 
 
-def _sgd(ps, lr, p):
-    import torch
-
+def _sgd(lr: float, p: dict[str, Any]) -> Call:
     if p["nesterov"] and p["momentum"] <= 0:
         raise ParamError("Nesterov needs momentum above 0: raise momentum or turn Nesterov off.")
-    return torch.optim.SGD(ps, lr=lr, momentum=p["momentum"], nesterov=p["nesterov"])
+    return Call.of("torch.optim.SGD", lr=lr, momentum=p["momentum"], nesterov=p["nesterov"])
 
 
-def _adam(ps, lr, p):
-    import torch
-
-    return torch.optim.Adam(ps, lr=lr, betas=(p["beta1"], p["beta2"]), eps=p["eps"])
+def _adam(lr: float, p: dict[str, Any]) -> Call:
+    return Call.of("torch.optim.Adam", lr=lr, betas=(p["beta1"], p["beta2"]), eps=p["eps"])
 
 
-def _adamw(ps, lr, p):
-    import torch
-
-    return torch.optim.AdamW(
-        ps, lr=lr, betas=(p["beta1"], p["beta2"]), eps=p["eps"], weight_decay=p["weight_decay"]
+def _adamw(lr: float, p: dict[str, Any]) -> Call:
+    return Call.of(
+        "torch.optim.AdamW",
+        lr=lr,
+        betas=(p["beta1"], p["beta2"]),
+        eps=p["eps"],
+        weight_decay=p["weight_decay"],
     )
 
 
-def _lion(ps, lr, p):
-    from nnstudio.core.lion import Lion
-
-    return Lion(ps, lr=lr, betas=(p["beta1"], p["beta2"]), weight_decay=p["weight_decay"])
-
-
-def _rmsprop(ps, lr, p):
-    import torch
-
-    return torch.optim.RMSprop(ps, lr=lr, alpha=p["alpha"], momentum=p["momentum"], eps=p["eps"])
+def _lion(lr: float, p: dict[str, Any]) -> Call:
+    return Call.of(
+        "nnstudio.core.lion:Lion",
+        lr=lr,
+        betas=(p["beta1"], p["beta2"]),
+        weight_decay=p["weight_decay"],
+    )
 
 
-def _adagrad(ps, lr, p):
-    import torch
+def _rmsprop(lr: float, p: dict[str, Any]) -> Call:
+    return Call.of(
+        "torch.optim.RMSprop", lr=lr, alpha=p["alpha"], momentum=p["momentum"], eps=p["eps"]
+    )
 
-    return torch.optim.Adagrad(ps, lr=lr, eps=p["eps"])
+
+def _adagrad(lr: float, p: dict[str, Any]) -> Call:
+    return Call.of("torch.optim.Adagrad", lr=lr, eps=p["eps"])
 
 
 def _weight_decay(default: float, help_text: str) -> ParamSpec:

@@ -204,12 +204,24 @@ def learning_rate(
     settings in SCHEDULE_PARAMS); a TrainingSettings' `.values` fits.
     """
     spec = SCHEDULES.get(values.get("lr_schedule", "constant"))
+    return with_warmup(spec.rate, step, total_steps, base_lr, values, steps_per_epoch)
+
+
+def with_warmup(
+    rate: ScheduleFn,
+    step: int,
+    total_steps: int,
+    base_lr: float,
+    values: Mapping[str, Any],
+    steps_per_epoch: int,
+) -> float:
+    """`rate` behind the linear warm-up: exported training scripts carry a copy of this."""
     warmup = min(int(values.get("warmup_steps", 0)), max(total_steps - 1, 0))
     remaining = max(total_steps - warmup, 1)
     if step < warmup:
-        start = spec.rate(0, remaining, base_lr, values, steps_per_epoch)
+        start = rate(0, remaining, base_lr, values, steps_per_epoch)
         return start * (step + 1) / (warmup + 1)
-    return spec.rate(step - warmup, remaining, base_lr, values, steps_per_epoch)
+    return rate(step - warmup, remaining, base_lr, values, steps_per_epoch)
 
 
 def is_constant(values: Mapping[str, Any]) -> bool:

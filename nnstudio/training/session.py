@@ -21,6 +21,7 @@ from nnstudio.core.run import Run
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.loop import drive
 from nnstudio.training.snapshot import Snapshot
+from nnstudio.training.thread_tuning import ThreadTuner
 from nnstudio.training.trainer import ProbeOptions, Trainer
 
 Reports = dict[str, Snapshot]
@@ -75,13 +76,16 @@ class TrainingSession:
         options: ProbeOptions | None = None,
         control: TrainingControl | None = None,
         batch_variants: bool = True,
+        tuner: ThreadTuner | None = None,
     ) -> None:
+        """`tuner`, when given, picks the torch thread count by measuring the first steps."""
         if not runs:
             raise ValueError("a session needs at least one run")
         self.runs = runs
         self.options = options or ProbeOptions()
         self.control = control or TrainingControl()
         self.batch_variants = batch_variants
+        self.tuner = tuner
         self.engines: list[tuple[object, list[Member]]] = []
         self.datasets: dict[str, Dataset] = {}
         self.final_states: dict[str, dict[str, torch.Tensor]] = {}
@@ -180,6 +184,8 @@ class TrainingSession:
                 if snaps is None:
                     continue
                 idle = False
+                if self.tuner is not None:
+                    self.tuner.observe(engine.step_count)  # type: ignore[attr-defined]
                 now = time.perf_counter()
                 key = id(members[0].run)
                 seconds, last[key] = now - last[key], now

@@ -59,6 +59,16 @@ class Predictions:
         return float(np.trace(self.confusion) / self.confusion.sum())
 
 
+def divergence(losses: np.ndarray, since_step: int, steps_per_epoch: int, advice: str) -> str:
+    """Why training stopped, if a loss since `since_step` is not a number; else ""."""
+    bad = np.flatnonzero(~np.isfinite(losses))
+    if not len(bad):
+        return ""
+    first = since_step + int(bad[0]) + 1
+    epoch = (first - 1) // max(steps_per_epoch, 1) + 1
+    return f"The loss became {losses[bad[0]]} at step {first} (epoch {epoch}), so {advice}"
+
+
 @dataclass
 class Snapshot:
     step: int

@@ -30,9 +30,10 @@ from nnstudio.core.stacked_optim import RULES, StackedOptimizer
 from nnstudio.core.task_rules import TaskRules
 from nnstudio.core.variants import network_dict
 from nnstudio.training import probes, probes_views
-from nnstudio.training.snapshot import Boundary, Snapshot, Status
+from nnstudio.training.snapshot import Boundary, Snapshot, Status, divergence
 from nnstudio.training.trainer import ProbeOptions, context_for
 
+VARIANT_ADVICE = "this variant stopped: lower its learning rate or add gradient clipping."
 SHARED_SETTINGS = ("optimizer", "batch_size", "epochs", "device", "patience")
 """Settings that must be equal for runs to train stacked: they shape the loop itself."""
 
@@ -357,15 +358,9 @@ class StackedTrainer:
                 total_steps=self.total_steps,
                 steps_per_epoch=self.steps_per_epoch,
             )
-            bad = np.flatnonzero(~np.isfinite(losses[v]))
-            if len(bad):
-                first = since_step + int(bad[0]) + 1
-                snap.status = "diverged"
-                snap.message = (
-                    f"The loss became {losses[v][bad[0]]} at step {first} "
-                    f"(epoch {(first - 1) // self.steps_per_epoch + 1}), so this variant "
-                    "stopped: lower its learning rate or add gradient clipping."
-                )
+            why = divergence(losses[v], since_step, self.steps_per_epoch, VARIANT_ADVICE)
+            if why:
+                snap.status, snap.message = "diverged", why
                 self.alive[v] = False
                 out.append(snap)
                 continue

@@ -32,7 +32,12 @@ from nnstudio.training import probes, probes_views
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.early_stopping import EarlyStopping
 from nnstudio.training.loop import drive
-from nnstudio.training.snapshot import Boundary, Predictions, Snapshot, Status
+from nnstudio.training.snapshot import Boundary, Predictions, Snapshot, Status, divergence
+
+DIVERGED_ADVICE = (
+    "training stopped: lower the learning rate (or add gradient clipping) and train a new "
+    "run (New Run, Ctrl+R)."
+)
 
 
 @dataclass
@@ -295,15 +300,9 @@ class Trainer:
             steps_per_second=(self.step_count - since_step) / max(now - since, 1e-9),
             total_steps=self.total_steps,
         )
-        bad = np.flatnonzero(~np.isfinite(losses))
-        if len(bad):
-            first = since_step + int(bad[0]) + 1
-            snap.status = "diverged"
-            snap.message = (
-                f"The loss became {losses[bad[0]]} at step {first} "
-                f"(epoch {(first - 1) // self.steps_per_epoch + 1}), so training stopped: "
-                "lower the learning rate (or add gradient clipping) and press Reset."
-            )
+        why = divergence(losses, since_step, self.steps_per_epoch, DIVERGED_ADVICE)
+        if why:
+            snap.status, snap.message = "diverged", why
             return snap
         limit = opts.eval_max_samples
         snap.train_loss, snap.train_accuracy = self.evaluate_tensors(

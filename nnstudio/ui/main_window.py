@@ -29,6 +29,7 @@ from nnstudio.core.validation import Analysis
 from nnstudio.ui import settings_store
 from nnstudio.ui.autosave import AutoSaver
 from nnstudio.ui.document import Document
+from nnstudio.ui.export_actions import ExportActions
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.graph.scene import GraphScene
 from nnstudio.ui.graph.view import GraphView
@@ -87,6 +88,7 @@ class MainWindow(FileActions, QMainWindow):
         self._update_title()
         self._on_analysis(self.document.analysis)
         self._install_extensions()
+        self.exports = ExportActions(self)
         self.restore_layout()
         QTimer.singleShot(0, self.view.fit_to_view)
 
@@ -279,6 +281,8 @@ class MainWindow(FileActions, QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.action_save)
         file_menu.addAction(self.action_save_as)
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_menu.setObjectName("menu_export")
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
         edit_menu = bar.addMenu("&Edit")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nnstudio.core.layers.spec import LayerSpec, Params, Shape, ShapeContext, feature_axis, single
+from nnstudio.core.layers.spec import (
+    Call,
+    LayerSpec,
+    Params,
+    Shape,
+    ShapeContext,
+    feature_axis,
+    single,
+)
 from nnstudio.core.params import ParamSet, ParamSpec, params
 
 CATEGORY = "Activations"
@@ -25,14 +33,11 @@ def activation(
     `across_features` layers (Softmax) work along the feature axis, found from the input.
     """
 
-    def build(p: Params, ins: Sequence[Shape]):
-        from torch import nn
-
-        cls = getattr(nn, torch_name)
+    def module(p: Params, ins: Sequence[Shape]) -> Call:
         mapped = {key: p[ours] for key, ours in (kwargs or {}).items()}
         if across_features:
             mapped["dim"] = feature_axis(ins[0])
-        return cls(**mapped)
+        return Call.of(f"nn.{torch_name}", **mapped)
 
     return LayerSpec(
         name=name,
@@ -40,7 +45,7 @@ def activation(
         category=CATEGORY,
         help=help_text,
         shape=lambda _p, ins, _c: single(ins),
-        build=build,
+        module=module,
         params=extra or params(),
     )
 
@@ -142,17 +147,13 @@ def _prelu_count(p: Params, ins: Sequence[Shape]) -> int:
     return _prelu_features(ins[0]) if p["per_feature"] else 1
 
 
-def _prelu_build(p: Params, ins: Sequence[Shape]):
-    from torch import nn
-
+def _prelu_call(p: Params, ins: Sequence[Shape]) -> Call:
     shape = ins[0]
     if not p["per_feature"]:
-        return nn.PReLU(1, init=p["init"])
+        return Call.of("nn.PReLU", 1, init=p["init"])
     if len(shape) == 2:
-        from nnstudio.core.modules import LastAxisPReLU
-
-        return LastAxisPReLU(shape[-1], p["init"])
-    return nn.PReLU(shape[0], init=p["init"])
+        return Call.of("LastAxisPReLU", shape[-1], p["init"])
+    return Call.of("nn.PReLU", shape[0], init=p["init"])
 
 
 def _same_shape(_p: Params, ins: Sequence[Shape], _c: ShapeContext) -> Shape:
@@ -165,7 +166,7 @@ PRELU = LayerSpec(
     category=CATEGORY,
     help="A Leaky ReLU whose negative slope is learned during training instead of fixed.",
     shape=_same_shape,
-    build=_prelu_build,
+    module=_prelu_call,
     param_count=_prelu_count,
     params=params(
         ParamSpec(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.layers.sequence import SEQUENCE_PORT, need_sequence
-from nnstudio.core.layers.spec import LayerSpec, Params, Shape, ShapeContext
+from nnstudio.core.layers.spec import Call, LayerSpec, Params, Shape, ShapeContext
 from nnstudio.core.params import ParamSpec, params
 
 CATEGORY = "Attention"
@@ -58,10 +58,8 @@ def _sa_shape(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
     return ins[0]
 
 
-def _sa_build(p: Params, ins: Sequence[Shape]):
-    from nnstudio.core.modules import SelfAttention
-
-    return SelfAttention(ins[0][-1], p["heads"], p["dropout"], p["causal"])
+def _sa_call(p: Params, ins: Sequence[Shape]) -> Call:
+    return Call.of("SelfAttention", ins[0][-1], p["heads"], p["dropout"], p["causal"])
 
 
 SELF_ATTENTION = LayerSpec(
@@ -72,7 +70,7 @@ SELF_ATTENTION = LayerSpec(
     "come from how well a step's query matches the others' keys (scaled dot products). With "
     "several heads, several such mixes run in parallel.",
     shape=_sa_shape,
-    build=_sa_build,
+    module=_sa_call,
     param_count=lambda _p, ins: _attention_count(ins[0][-1]),
     inputs=SEQUENCE_PORT,
     params=params(
@@ -101,11 +99,9 @@ def _pe_count(p: Params, ins: Sequence[Shape]) -> int:
     return steps * dim if p["kind"] == "learned" else 0
 
 
-def _pe_build(p: Params, ins: Sequence[Shape]):
-    from nnstudio.core.modules import PositionalEncoding
-
+def _pe_call(p: Params, ins: Sequence[Shape]) -> Call:
     steps, dim = ins[0]
-    return PositionalEncoding(steps, dim, p["kind"] == "learned")
+    return Call.of("PositionalEncoding", steps, dim, p["kind"] == "learned")
 
 
 POSITIONAL_ENCODING = LayerSpec(
@@ -115,7 +111,7 @@ POSITIONAL_ENCODING = LayerSpec(
     help="Adds a different pattern to each step so later layers can tell positions apart; "
     "attention on its own does not know the order of the steps.",
     shape=_pe_shape,
-    build=_pe_build,
+    module=_pe_call,
     param_count=_pe_count,
     inputs=SEQUENCE_PORT,
     params=params(
@@ -147,10 +143,9 @@ def _tb_count(p: Params, ins: Sequence[Shape]) -> int:
     return _attention_count(dim) + feed_forward + norms
 
 
-def _tb_build(p: Params, ins: Sequence[Shape]):
-    from torch import nn
-
-    return nn.TransformerEncoderLayer(
+def _tb_call(p: Params, ins: Sequence[Shape]) -> Call:
+    return Call.of(
+        "nn.TransformerEncoderLayer",
         ins[0][-1],
         p["heads"],
         dim_feedforward=p["ff"],
@@ -168,7 +163,7 @@ TRANSFORMER_BLOCK = LayerSpec(
     help="One Transformer encoder layer: self-attention, then a two-layer feed-forward "
     "network on each step, each wrapped in a skip connection and a LayerNorm.",
     shape=_tb_shape,
-    build=_tb_build,
+    module=_tb_call,
     param_count=_tb_count,
     inputs=SEQUENCE_PORT,
     params=params(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.layers.spec import (
+    Call,
     LayerSpec,
     Params,
     PortSpec,
@@ -133,10 +134,8 @@ def _linear_count(p: Params, ins: Sequence[Shape]) -> int:
     return ins[0][0] * p["units"] + (p["units"] if p["bias"] else 0)
 
 
-def _linear_build(p: Params, ins: Sequence[Shape]):
-    from torch import nn
-
-    return nn.Linear(ins[0][0], p["units"], bias=p["bias"])
+def _linear_call(p: Params, ins: Sequence[Shape]) -> Call:
+    return Call.of("nn.Linear", ins[0][0], p["units"], bias=p["bias"])
 
 
 def _linear_stacked(p: dict, x):
@@ -159,7 +158,7 @@ LINEAR = LayerSpec(
     category="Dense",
     help="Every output is a weighted sum of every input, plus a bias. Also called Dense.",
     shape=_linear_shape,
-    build=_linear_build,
+    module=_linear_call,
     param_count=_linear_count,
     stacked_forward=_linear_stacked,
     inputs=(PortSpec("in", ranks=(1,)),),
@@ -182,10 +181,8 @@ def _flatten_shape(_p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shap
     return (math.prod(ins[0]),)
 
 
-def _flatten_build(_p: Params, _ins: Sequence[Shape]):
-    from torch import nn
-
-    return nn.Flatten()
+def _flatten_call(_p: Params, _ins: Sequence[Shape]) -> Call:
+    return Call.of("nn.Flatten")
 
 
 FLATTEN = LayerSpec(
@@ -194,14 +191,12 @@ FLATTEN = LayerSpec(
     category="Inputs & shaping",
     help="Lays an image or any block of numbers out in one long row, so a Linear can read it.",
     shape=_flatten_shape,
-    build=_flatten_build,
+    module=_flatten_call,
 )
 
 
-def _dropout_build(p: Params, _ins: Sequence[Shape]):
-    from torch import nn
-
-    return nn.Dropout(p["p"])
+def _dropout_call(p: Params, _ins: Sequence[Shape]) -> Call:
+    return Call.of("nn.Dropout", p["p"])
 
 
 DROPOUT = LayerSpec(
@@ -210,7 +205,7 @@ DROPOUT = LayerSpec(
     category="Regularization",
     help="While training, zeroes a random share of its inputs so no unit can be relied on alone.",
     shape=lambda _p, ins, _c: single(ins),
-    build=_dropout_build,
+    module=_dropout_call,
     params=params(
         ParamSpec(
             "p",
@@ -241,11 +236,9 @@ def _batchnorm_count(_p: Params, ins: Sequence[Shape]) -> int:
     return 2 * ins[0][0]
 
 
-def _batchnorm_build(p: Params, ins: Sequence[Shape]):
-    from torch import nn
-
-    cls = nn.BatchNorm1d if len(ins[0]) == 1 else nn.BatchNorm2d
-    return cls(ins[0][0], momentum=p["momentum"])
+def _batchnorm_call(p: Params, ins: Sequence[Shape]) -> Call:
+    cls = "nn.BatchNorm1d" if len(ins[0]) == 1 else "nn.BatchNorm2d"
+    return Call.of(cls, ins[0][0], momentum=p["momentum"])
 
 
 BATCHNORM = LayerSpec(
@@ -255,7 +248,7 @@ BATCHNORM = LayerSpec(
     help="Rescales each feature to zero mean and unit spread over the batch, then learns a "
     "scale and shift. Steadies training of deep stacks.",
     shape=_batchnorm_shape,
-    build=_batchnorm_build,
+    module=_batchnorm_call,
     param_count=_batchnorm_count,
     stackable=False,
     inputs=(PortSpec("in", ranks=(1, 3)),),

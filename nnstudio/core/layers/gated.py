@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
-from nnstudio.core.layers.spec import LayerSpec, Params, PortSpec, Shape, ShapeContext, fmt_shape
+from nnstudio.core.layers.spec import (
+    Call,
+    LayerSpec,
+    Params,
+    PortSpec,
+    Shape,
+    ShapeContext,
+    fmt_shape,
+)
 from nnstudio.core.params import ParamSpec, params
 
 CATEGORY = "Gated"
@@ -57,10 +65,8 @@ def gated(kind: str, display_name: str, help_text: str) -> LayerSpec:
         d, h, u, b = ins[0][-1], p["hidden"], p["units"], int(p["bias"])
         return 2 * (d * h + h * b) + h * u + u * b
 
-    def build(p: Params, ins: Sequence[Shape]):
-        from nnstudio.core.modules import GatedFeedForward
-
-        return GatedFeedForward(ins[0][-1], p["hidden"], p["units"], kind, p["bias"])
+    def module(p: Params, ins: Sequence[Shape]) -> Call:
+        return Call.of("GatedFeedForward", ins[0][-1], p["hidden"], p["units"], kind, p["bias"])
 
     return LayerSpec(
         name=kind,
@@ -68,7 +74,7 @@ def gated(kind: str, display_name: str, help_text: str) -> LayerSpec:
         category=CATEGORY,
         help=help_text,
         shape=shape,
-        build=build,
+        module=module,
         param_count=count,
         inputs=(PortSpec("in", ranks=(1, 2)),),
         params=GATED_PARAMS,

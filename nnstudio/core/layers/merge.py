@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
-from nnstudio.core.layers.spec import LayerSpec, Params, PortSpec, Shape, ShapeContext, fmt_shape
+from nnstudio.core.layers.spec import (
+    LayerCode,
+    LayerSpec,
+    Params,
+    PortSpec,
+    Shape,
+    ShapeContext,
+    fmt_shape,
+)
 
 CATEGORY = "Topology"
 TWO_INPUTS = (PortSpec("a", "A"), PortSpec("b", "B"))
@@ -51,6 +59,7 @@ ADD = LayerSpec(
     "gradient can bypass the layers in between.",
     shape=_add_shape,
     build=_add_build,
+    export=lambda _p, _ins: LayerCode(inline="{a} + {b}"),
     inputs=TWO_INPUTS,
 )
 
@@ -61,6 +70,7 @@ CONCATENATE = LayerSpec(
     help="Places two branches side by side: features (or image channels) are joined.",
     shape=_cat_shape,
     build=_cat_build,
+    export=lambda _p, _ins: LayerCode(inline="torch.cat(({a}, {b}), dim=1)"),
     inputs=TWO_INPUTS,
 )
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
-from nnstudio.core.layers.spec import LayerSpec, Params, PortSpec, Shape, ShapeContext, fmt_shape
+from nnstudio.core.layers.spec import (
+    Call,
+    LayerSpec,
+    Params,
+    PortSpec,
+    Shape,
+    ShapeContext,
+    fmt_shape,
+)
 from nnstudio.core.params import ParamSpec, params
 
 CATEGORY = "Regularization"
@@ -32,14 +40,12 @@ def _layernorm_count(p: Params, ins: Sequence[Shape]) -> int:
     return 2 * width if p["affine"] else 0
 
 
-def _layernorm_build(p: Params, ins: Sequence[Shape]):
-    from torch import nn
-
+def _layernorm_call(p: Params, ins: Sequence[Shape]) -> Call:
     shape = ins[0]
     if len(shape) == 3:
         # One group: the whole image is normalized, with a scale and shift per channel.
-        return nn.GroupNorm(1, shape[0], affine=p["affine"])
-    return nn.LayerNorm(shape[-1], elementwise_affine=p["affine"])
+        return Call.of("nn.GroupNorm", 1, shape[0], affine=p["affine"])
+    return Call.of("nn.LayerNorm", shape[-1], elementwise_affine=p["affine"])
 
 
 LAYERNORM = LayerSpec(
@@ -50,7 +56,7 @@ LAYERNORM = LayerSpec(
     "and shift. In a sequence each step is normalized on its own; an image is normalized as "
     "a whole. Standard inside transformers.",
     shape=_layernorm_shape,
-    build=_layernorm_build,
+    module=_layernorm_call,
     param_count=_layernorm_count,
     inputs=(PortSpec("in", ranks=(1, 2, 3)),),
     params=params(AFFINE),
@@ -70,10 +76,8 @@ def _rmsnorm_count(p: Params, ins: Sequence[Shape]) -> int:
     return ins[0][-1] if p["affine"] else 0
 
 
-def _rmsnorm_build(p: Params, ins: Sequence[Shape]):
-    from torch import nn
-
-    return nn.RMSNorm(ins[0][-1], elementwise_affine=p["affine"])
+def _rmsnorm_call(p: Params, ins: Sequence[Shape]) -> Call:
+    return Call.of("nn.RMSNorm", ins[0][-1], elementwise_affine=p["affine"])
 
 
 RMSNORM = LayerSpec(
@@ -83,7 +87,7 @@ RMSNORM = LayerSpec(
     help="Divides each sample's features by their root-mean-square size and learns a scale. "
     "A cheaper LayerNorm that skips centring; common in recent language models.",
     shape=_rmsnorm_shape,
-    build=_rmsnorm_build,
+    module=_rmsnorm_call,
     param_count=_rmsnorm_count,
     inputs=(PortSpec("in", ranks=(1, 2)),),
     params=params(AFFINE),

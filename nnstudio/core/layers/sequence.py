@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
-from nnstudio.core.layers.spec import LayerSpec, Params, PortSpec, Shape, ShapeContext, fmt_shape
+from nnstudio.core.layers.spec import (
+    Call,
+    LayerSpec,
+    Params,
+    PortSpec,
+    Shape,
+    ShapeContext,
+    fmt_shape,
+)
 from nnstudio.core.params import ParamSpec, params
 
 CATEGORY = "Sequence"
@@ -51,10 +59,8 @@ def _embedding_shape(p: Params, ins: Sequence[Shape], ctx: ShapeContext) -> Shap
     return (shape[0], p["dim"])
 
 
-def _embedding_build(p: Params, _ins: Sequence[Shape]):
-    from nnstudio.core.modules import TokenEmbedding
-
-    return TokenEmbedding(p["vocab"], p["dim"])
+def _embedding_call(p: Params, _ins: Sequence[Shape]) -> Call:
+    return Call.of("TokenEmbedding", p["vocab"], p["dim"])
 
 
 EMBEDDING = LayerSpec(
@@ -64,7 +70,7 @@ EMBEDDING = LayerSpec(
     help="Looks up a learned vector for each token id, turning a sequence of whole numbers "
     "into a sequence of feature vectors. Token ids must be below the vocabulary size.",
     shape=_embedding_shape,
-    build=_embedding_build,
+    module=_embedding_call,
     param_count=lambda p, _ins: p["vocab"] * p["dim"],
     inputs=(PortSpec("in", ranks=(1,)),),
     params=params(
@@ -150,11 +156,15 @@ def recurrent(kind: str, display_name: str, help_text: str) -> LayerSpec:
             width = h * dirs
         return total
 
-    def build(p: Params, ins: Sequence[Shape]):
-        from nnstudio.core.modules import Recurrent
-
-        return Recurrent(
-            kind, ins[0][-1], p["hidden"], p["layers"], p["bidirectional"], p["returns"]
+    def module(p: Params, ins: Sequence[Shape]) -> Call:
+        return Call.of(
+            "Recurrent",
+            kind,
+            ins[0][-1],
+            p["hidden"],
+            p["layers"],
+            p["bidirectional"],
+            p["returns"],
         )
 
     return LayerSpec(
@@ -163,7 +173,7 @@ def recurrent(kind: str, display_name: str, help_text: str) -> LayerSpec:
         category=CATEGORY,
         help=help_text,
         shape=shape,
-        build=build,
+        module=module,
         param_count=count,
         inputs=SEQUENCE_PORT,
         params=RECURRENT_PARAMS,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
-from nnstudio.core.layers.spec import LayerSpec, Params, Shape, ShapeContext, fmt_shape
+from nnstudio.core.layers.spec import Call, LayerSpec, Params, Shape, ShapeContext, fmt_shape
 from nnstudio.core.params import ParamSpec, params
 
 MAX_AXES = 3
@@ -74,10 +74,8 @@ def _reshape_shape(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape
     return resolve_target(p["shape"], ins[0])
 
 
-def _reshape_build(p: Params, ins: Sequence[Shape]):
-    from nnstudio.core.modules import ReshapeModule
-
-    return ReshapeModule(resolve_target(p["shape"], ins[0]))
+def _reshape_call(p: Params, ins: Sequence[Shape]) -> Call:
+    return Call.of("ReshapeModule", resolve_target(p["shape"], ins[0]))
 
 
 RESHAPE = LayerSpec(
@@ -87,7 +85,7 @@ RESHAPE = LayerSpec(
     help="Arranges each sample's values into a new shape without changing them, for example "
     "a row of 64 pixels into a 1×8×8 image, or a row of numbers into a sequence.",
     shape=_reshape_shape,
-    build=_reshape_build,
+    module=_reshape_call,
     params=params(
         ParamSpec(
             "shape",

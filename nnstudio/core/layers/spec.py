@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from nnstudio.core.code import Call
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.params import ParamSet, Relevance, params
 
@@ -52,6 +53,34 @@ CountRule = Callable[[Params, Sequence[Shape]], int]
 Builder = Callable[[Params, Sequence[Shape]], "nn.Module"]
 
 
+@dataclass(frozen=True)
+class LayerCode:
+    """How exported code writes one layer: a module built once, or an inline expression.
+
+    `inline` is a Python expression over the inputs, written `{a}`, `{b}` (one per input
+    port, by port name), for layers that are plain arithmetic such as Add.
+    """
+
+    module: Call | None = None
+    inline: str | None = None
+    onnx_problem: str | None = None
+    """Why ONNX cannot express this layer with these settings; None when it can."""
+
+
+ExportRule = Callable[[Params, Sequence[Shape]], LayerCode]
+CallRule = Callable[[Params, Sequence[Shape]], Call]
+
+
+def module_builder(rule: CallRule) -> Builder:
+    """The builder of a layer declared by its constructor call."""
+    return lambda p, ins: rule(p, ins).build()
+
+
+def module_export(rule: CallRule) -> ExportRule:
+    """The export rule of a layer declared by its constructor call."""
+    return lambda p, ins: LayerCode(module=rule(p, ins))
+
+
 def _no_params(_p: Params, _ins: Sequence[Shape]) -> int:
     return 0
 
@@ -63,7 +92,7 @@ class LayerSpec:
     category: str
     help: str
     shape: ShapeRule
-    build: Builder | None
+    build: Builder | None = None
     params: ParamSet = field(default_factory=params)
     inputs: tuple[PortSpec, ...] = (PortSpec("in"),)
     outputs: tuple[PortSpec, ...] = (PortSpec("out"),)
@@ -77,6 +106,19 @@ class LayerSpec:
     stacked_forward: Callable[..., Any] | None = None
     """A fast path for stacked copies: (stacked params by name, *inputs of (V, B, ...)) ->
     output. Without it, parametric layers run stacked through torch.func.vmap."""
+    module: CallRule | None = None
+    """The layer's module as a constructor call; when given, `build` and `export` follow
+    from it, so the app and exported code build the very same thing."""
+    export: ExportRule | None = None
+    """How exported PyTorch code writes this layer; None for the data ends (Input, Output)
+    and for a layer that cannot be exported yet, which the exporter names."""
+
+    def __post_init__(self) -> None:
+        if self.module is not None:
+            if self.build is None:
+                object.__setattr__(self, "build", module_builder(self.module))
+            if self.export is None:
+                object.__setattr__(self, "export", module_export(self.module))
 
     def input_port(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.layers.spec import (
+    Call,
+    CallRule,
     LayerSpec,
     Params,
     PortSpec,
@@ -47,10 +49,9 @@ def _conv_count(p: Params, ins: Sequence[Shape]) -> int:
     return weights + (p["channels"] if p["bias"] else 0)
 
 
-def _conv_build(p: Params, ins: Sequence[Shape]):
-    from torch import nn
-
-    return nn.Conv2d(
+def _conv_call(p: Params, ins: Sequence[Shape]) -> Call:
+    return Call.of(
+        "nn.Conv2d",
         ins[0][0],
         p["channels"],
         kernel_size=p["kernel"],
@@ -66,7 +67,7 @@ CONV2D = LayerSpec(
     category=CATEGORY,
     help="Slides small learned filters over an image; each filter makes one output channel.",
     shape=_conv_shape,
-    build=_conv_build,
+    module=_conv_call,
     param_count=_conv_count,
     inputs=IMAGE_PORT,
     params=params(
@@ -113,14 +114,13 @@ def _pool_shape(name: str):
     return rule
 
 
-def _pool_build(torch_name: str):
-    def build(p: Params, _ins: Sequence[Shape]):
-        from torch import nn
+def _pool_call(torch_name: str) -> CallRule:
+    def module(p: Params, _ins: Sequence[Shape]) -> Call:
+        return Call.of(
+            f"nn.{torch_name}", kernel_size=p["kernel"], stride=p["stride"] or p["kernel"]
+        )
 
-        cls = getattr(nn, torch_name)
-        return cls(kernel_size=p["kernel"], stride=p["stride"] or p["kernel"])
-
-    return build
+    return module
 
 
 POOL_PARAMS = params(
@@ -150,7 +150,7 @@ MAXPOOL2D = LayerSpec(
     category=CATEGORY,
     help="Keeps the largest value in each small window, shrinking the image.",
     shape=_pool_shape("MaxPool2d"),
-    build=_pool_build("MaxPool2d"),
+    module=_pool_call("MaxPool2d"),
     inputs=IMAGE_PORT,
     params=POOL_PARAMS,
 )
@@ -161,7 +161,7 @@ AVGPOOL2D = LayerSpec(
     category=CATEGORY,
     help="Replaces each small window by the mean of its values, shrinking the image smoothly.",
     shape=_pool_shape("AvgPool2d"),
-    build=_pool_build("AvgPool2d"),
+    module=_pool_call("AvgPool2d"),
     inputs=IMAGE_PORT,
     params=POOL_PARAMS,
 )
@@ -172,10 +172,8 @@ def _global_pool_shape(_p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> 
     return (c,)
 
 
-def _global_pool_build(_p: Params, _ins: Sequence[Shape]):
-    from nnstudio.core.modules import GlobalAvgPool
-
-    return GlobalAvgPool()
+def _global_pool_call(_p: Params, _ins: Sequence[Shape]) -> Call:
+    return Call.of("GlobalAvgPool")
 
 
 GLOBAL_AVGPOOL = LayerSpec(
@@ -185,7 +183,7 @@ GLOBAL_AVGPOOL = LayerSpec(
     help="Averages each channel over the whole image, leaving one number per channel. "
     "A light replacement for Flatten at the end of a convolutional network.",
     shape=_global_pool_shape,
-    build=_global_pool_build,
+    module=_global_pool_call,
     inputs=IMAGE_PORT,
 )
 

@@ -97,6 +97,8 @@ class OverlayPlot(pg.GraphicsLayoutWidget):
             self.acc_name,
             self.log_y,
         )
+        has_acc = any(len(series_arrays(r, self.acc_name)[0]) for r in runs)
+        self.acc_plot.setVisible(has_acc)
         if key == getattr(self, "_key", None) and not grouped:
             self._update_data(runs)
             return
@@ -105,6 +107,7 @@ class OverlayPlot(pg.GraphicsLayoutWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.clear()
         self.legend.clear()
+        self.legend.setColumnCount(2 if len(groups) > 4 else 1)
         self.curve_count = 0
         for group in groups:
             first = group[0]
@@ -118,8 +121,6 @@ class OverlayPlot(pg.GraphicsLayoutWidget):
             else:
                 self._curves(first, color, width, first.label)
             self.curve_count += 1
-        has_acc = any(len(series_arrays(r, self.acc_name)[0]) for r in runs)
-        self.acc_plot.setVisible(has_acc)
 
     def _arrays(self, run: Run, name: str, log: bool) -> tuple[np.ndarray, np.ndarray]:
         x, y = series_arrays(run, name)

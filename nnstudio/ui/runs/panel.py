@@ -38,6 +38,8 @@ from nnstudio.ui.runs.overlay import ACCURACY_SERIES, LOSS_SERIES, OverlayPlot
 from nnstudio.ui.runs.table_model import RunsTableModel
 
 REFRESH_S = 0.5
+WIDE_PX = 760
+"""From this width (and wider than tall) the table sits beside the plot, not above it."""
 """While training, the table and overlay refresh at most this often."""
 
 
@@ -127,14 +129,15 @@ class RunsPanel(QWidget):
         self.acc_choice.setObjectName("runs_accuracy_series")
         self.acc_choice.addItems(list(ACCURACY_SERIES))
         self.acc_choice.currentTextChanged.connect(self._series_changed)
-        self.group_box = QCheckBox("Group seeds (mean and range)", plot_box)
+        self.group_box = QCheckBox("Group seeds", plot_box)
         self.group_box.setObjectName("runs_group_seeds")
         self.group_box.setToolTip(
             "Runs that differ only in their seed are drawn as one mean curve with a band "
             "from the lowest to the highest"
         )
         self.group_box.toggled.connect(self.redraw)
-        self.log_box = QCheckBox("Log scale", plot_box)
+        self.log_box = QCheckBox("Log", plot_box)
+        self.log_box.setToolTip("Show the loss on a logarithmic axis")
         self.log_box.toggled.connect(self._log_toggled)
         for widget in (self.loss_choice, self.acc_choice, self.group_box, self.log_box):
             options.addWidget(widget)
@@ -162,14 +165,14 @@ class RunsPanel(QWidget):
     def resizeEvent(self, event) -> None:
         """Table beside the plot when the panel is wide, above it when it is tall."""
         super().resizeEvent(event)
-        wide = self.width() > 1.4 * self.height()
+        wide = self.width() > 1.4 * self.height() and self.width() >= WIDE_PX
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self.split.orientation() != orientation:
             self.split.setOrientation(orientation)
             self._user_sized = False
         if not self._user_sized:
             total = self.width() if wide else self.height()
-            self.split.setSizes([int(total * 0.45), int(total * 0.55)])
+            self.split.setSizes([int(total * 0.38), int(total * 0.62)])
 
     def eventFilter(self, watched, event) -> bool:
         if (

@@ -163,7 +163,7 @@ class TrainingController(QObject):
         if paused:
             control.pause()
         worker = TrainingWorker(runs, control, self.options, evaluate_split=split)
-        worker.evaluated.connect(self.evaluated)
+        worker.evaluated.connect(self._on_evaluated)
         thread = QThread()
         thread.setObjectName("training_thread")
         register_qthread(thread)
@@ -259,6 +259,17 @@ class TrainingController(QObject):
         if snap is not None:
             self.last_snapshot = snap
             self.snapshot.emit(snap)
+
+    @Slot(str, float, object)
+    def _on_evaluated(self, split: str, loss: float, accuracy: Any) -> None:
+        """Keep the score with the run it belongs to, then pass it on."""
+        run = self.book.current_run
+        if run is not None:
+            run.scores[f"{split}_loss"] = loss
+            if accuracy is not None:
+                run.scores[f"{split}_accuracy"] = float(accuracy)
+            self.runs_changed.emit()
+        self.evaluated.emit(split, loss, accuracy)
 
     @Slot(str)
     def _on_failed(self, text: str) -> None:

@@ -187,11 +187,15 @@ class TrainingUI(QObject):
         self.ensure_dashboard()
         self.tabs.setCurrentIndex(TRAINING_TAB)
         if len(info.runs) > 1:
-            regression = (
-                info.run.project.graph.nodes_of_role("output")[0].params.get("task") == "regression"
-            )
+            from nnstudio.core.losses import LOSSES
+
+            output = info.run.project.graph.nodes_of_role("output")[0]
+            regression = LOSSES.get(output.params["loss"]).decision == "value"
             self.variants_view.start(info.runs, regression)
-            self.show_comparison()
+            self.runs_dock.raise_()
+            self.variants_dock.raise_()
+            # After the tab switch has laid the dashboard out, so the sizes stick.
+            QTimer.singleShot(0, self.show_comparison)
 
     def show_comparison(self) -> None:
         """Runs and variants to the front, and the top row of panels taller to hold them."""
@@ -201,10 +205,9 @@ class TrainingUI(QObject):
         dashboard = self.dashboard
         height = max(dashboard.height(), 400)
         below = dashboard.docks[dashboard.gradients.title]
+        above = dashboard.docks[dashboard.loss.title]  # the tab group Runs belongs to
         dashboard.resizeDocks(
-            [self.runs_dock, below],
-            [int(height * 0.68), int(height * 0.32)],
-            Qt.Orientation.Vertical,
+            [above, below], [int(height * 0.7), int(height * 0.3)], Qt.Orientation.Vertical
         )
 
     @Slot(object)

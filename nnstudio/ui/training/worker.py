@@ -100,11 +100,17 @@ class TrainingWorker(QObject):
             import torch
 
             from nnstudio.training.session import TrainingSession
+            from nnstudio.training.thread_tuning import ThreadTuner
             from nnstudio.training.trainer import ProbeOptions
 
-            torch.set_num_threads(worker_threads())
+            first = worker_threads()
+            tuner = None
+            if "NNSTUDIO_WORKER_THREADS" in os.environ:
+                torch.set_num_threads(first)
+            else:
+                tuner = ThreadTuner([first, os.cpu_count() or 1], torch.set_num_threads)
             self.session = session = TrainingSession(
-                self.runs, self.options or ProbeOptions(), self.control
+                self.runs, self.options or ProbeOptions(), self.control, tuner=tuner
             )
             if self.evaluate_split is not None:
                 trainer = session.trainer_for(self.runs[0])

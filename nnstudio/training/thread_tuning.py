@@ -1,0 +1,63 @@
+"""Torch threads chosen by measurement, per model, while it trains.
+
+More threads help a big convolution and hurt a tiny MLP (on 2 cores, 2 threads next to a busy
+GUI thread made a spiral MLP ten times slower). So instead of guessing from the model, the
+session trains its first stretch with each candidate thread count, in turn, for at least
+`window_s` of training each, and keeps the fastest. The steps are real training steps: only
+their speed is compared.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class ThreadTuner:
+    def __init__(
+        self,
+        candidates: list[int],
+        set_threads: Callable[[int], None],
+        window_s: float = 0.5,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.candidates = sorted(set(max(1, c) for c in candidates))
+        self.set_threads = set_threads
+        self.window_s = window_s
+        self.clock = clock
+        self.rates: dict[int, float] = {}
+        self.chosen: int | None = None if len(self.candidates) > 1 else self.candidates[0]
+        self._index = 0
+        self._start_time = 0.0
+        self._start_step = -1
+        self.set_threads(self.candidates[0])
+
+    @property
+    def current(self) -> int:
+        return self.chosen if self.chosen is not None else self.candidates[self._index]
+
+    def observe(self, step: int) -> None:
+        """Call with the step count at each report; switches threads as the trial goes."""
+        if self.chosen is not None:
+            return
+        now = self.clock()
+        if self._start_step < 0:
+            self._start_time, self._start_step = now, step  # the first stretch warms up
+            return
+        elapsed = now - self._start_time
+        if elapsed < self.window_s or step <= self._start_step:
+            return
+        self.rates[self.candidates[self._index]] = (step - self._start_step) / elapsed
+        self._index += 1
+        if self._index < len(self.candidates):
+            self.set_threads(self.candidates[self._index])
+            self._start_time, self._start_step = self.clock(), step
+            return
+        self.chosen = max(self.rates, key=self.rates.__getitem__)
+        self.set_threads(self.chosen)
+
+    def describe(self) -> str:
+        if not self.rates:
+            return f"{self.current} thread(s)"
+        measured = ", ".join(f"{t}: {r:,.0f} steps/s" for t, r in sorted(self.rates.items()))
+        return f"{self.current} thread(s) (measured {measured})"

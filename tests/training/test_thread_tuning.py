@@ -1,0 +1,34 @@
+"""Torch threads chosen by measuring real training steps (fake clock, fake speeds)."""
+
+from __future__ import annotations
+
+from nnstudio.training.thread_tuning import ThreadTuner
+
+
+def trial(speeds: dict[int, float]) -> ThreadTuner:
+    """Feed reports every 0.1 s of fake time at the speed of the current thread count."""
+    now = [0.0]
+    set_to: list[int] = []
+    tuner = ThreadTuner(list(speeds), set_to.append, window_s=0.5, clock=lambda: now[0])
+    step = 0.0
+    for _ in range(100):
+        now[0] += 0.1
+        step += speeds[tuner.current] * 0.1
+        tuner.observe(int(step))
+    assert set_to[-1] == tuner.chosen, "the chosen count is the one in force"
+    return tuner
+
+
+def test_keeps_the_faster_thread_count() -> None:
+    assert trial({1: 3000.0, 2: 400.0}).chosen == 1, "a tiny model: one thread"
+    assert trial({1: 100.0, 2: 180.0}).chosen == 2, "a big convolution: both cores"
+    tuner = trial({1: 100.0, 2: 180.0})
+    assert set(tuner.rates) == {1, 2} and "measured" in tuner.describe()
+
+
+def test_one_candidate_needs_no_trial() -> None:
+    calls: list[int] = []
+    tuner = ThreadTuner([2, 2], calls.append)
+    assert tuner.chosen == 2 and calls == [2]
+    tuner.observe(100)
+    assert calls == [2]
