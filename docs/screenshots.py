@@ -15,6 +15,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-shots-"))
 
+import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
 
 from nnstudio.core.templates import TEMPLATES
@@ -183,6 +184,84 @@ def editor_dead_badge():
     window.view.fit_to_view()
     settle(200)
     return window
+
+
+# -- asking the network (issue 13) ------------------------------------------------------
+
+
+def ask_layout(window, ask_in_front: bool = True) -> None:
+    """The Ask dock in front (or not), the boundary column split 55 : 45."""
+    from PySide6.QtCore import Qt
+
+    dashboard = window.training.dashboard
+    if ask_in_front:
+        window.ask.dock.raise_()
+    docks = [dashboard.docks[dashboard.boundary.title], window.ask.dock]
+    dashboard.resizeDocks(docks, [550, 450], Qt.Orientation.Vertical)
+    settle(200)
+    # The loss plot keeps its axis bounds cached and can come out of the re-layout at 0..1:
+    # clear() forgets the bounds and redraws from the history.
+    dashboard.loss.clear()
+    settle(100)
+
+
+def ask_ready(template: str, snapshots: int):
+    """A paused run of `template` with the Ask dock in front."""
+    window = paused_mid_run(template, snapshots)
+    ask_layout(window)
+    return window
+
+
+@shot("ask-pinned")
+def ask_pinned():
+    """A pinned point on the spiral's boundary and every layer's activations for it."""
+    window = ask_ready("spiral_mlp", 60)
+    window.ask.boundary.hover_at(0.45, 0.35)
+    window.ask.boundary.pin_at(0.45, 0.35)
+    settle(200)
+    return window
+
+
+@shot("ask-drawing")
+def ask_drawing():
+    """Half-way through drawing a 7 on the digits pad; the bars follow each stroke."""
+    from PySide6.QtCore import QPointF
+
+    window = ask_ready("digits_cnn", 10)
+    pad = window.ask.panel.image_page.pad
+    for a, b in (((1.5, 1.6), (6.6, 1.6)), ((6.6, 1.6), (4.6, 4.6))):
+        pad.end_stroke()
+        for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+            pad.stroke_to(QPointF(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])))
+    pad.end_stroke()
+    settle(200)
+    return window
+
+
+@shot("ask-edit-data")
+def ask_edit_data():
+    """Edit data on the circle: orange points added inside the blue ring bend the boundary."""
+    window = window_with("circle_mlp")
+    project = window.document.project
+    project.training = project.training.replace(epochs=1000)  # still running when shot
+    train_until(window, 30)
+    boundary = window.ask.boundary
+    boundary.edit_button.setChecked(True)
+    boundary.class_box.setCurrentIndex(0)
+    for angle in range(0, 360, 24):  # a small ring of 15 orange points inside the blue ring
+        dx, dy = 0.07 * np.cos(np.radians(angle)), 0.07 * np.sin(np.radians(angle))
+        boundary.add_point(0.6 + dx, 0.6 + dy)
+    seen: list[object] = []  # training goes on with the edited data: wait, press nothing
+    window.training.controller.snapshot.connect(seen.append)
+    for _ in range(600):
+        if len(seen) >= 60:
+            break
+        settle(100)
+    window.training.controller.pause()
+    ask_layout(window, ask_in_front=False)
+    boundary.hover_at(0.62, 0.62)
+    settle(300)
+    window.training.host.frame()  # every panel drawn before the picture is taken
 
 
 def variants_until(window, steps: int, seconds: float = 120.0) -> None:

@@ -29,7 +29,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return list_runs(args)
 
 
-COMMANDS = ("train", "runs", "export", "lessons", "lesson")
+COMMANDS = ("train", "runs", "export", "predict", "lessons", "lesson")
 """Subcommand names; any other first argument is a project file for the app."""
 
 
@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     from nnstudio.cli_export import add_export_command
 
     add_export_command(sub)
+
+    from nnstudio.cli_predict import add_parser as add_predict
+
+    add_predict(sub)
     from nnstudio.cli_lessons import add_parsers
 
     add_parsers(sub)
@@ -115,3 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnstudio: stopped.", file=sys.stderr)
         return 130
+    except Exception as exc:  # an allocation that still fails is out of memory, not a bug
+        from nnstudio.core.memory import is_out_of_memory
+
+        if not is_out_of_memory(exc):
+            raise
+        print(f"nnstudio: out of memory ({exc}); use a smaller batch or layers.", file=sys.stderr)
+        return 2

@@ -50,3 +50,8 @@ class ExportError(NNStudioError):
     def __str__(self) -> str:
         head = super().__str__()
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class InputError(NNStudioError):
+    """Something a person gave a trained network to answer (a row, an image, a sequence)
+    cannot be used as its input; the message says what to fix."""

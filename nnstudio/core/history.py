@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.errors import ProjectFileError
+from nnstudio.core.history_guard import MAX_STEP, checked_step, checked_value
 
 HISTORY_VERSION = 1
 MAX_SAVED_POINTS = 5000
@@ -231,8 +232,12 @@ class History:
                 f"to version {HISTORY_VERSION}. Update NN Studio to open it."
             )
         last_step = data.get("last_step", 0)
-        if not isinstance(last_step, int) or isinstance(last_step, bool) or last_step < 0:
-            raise fail("'last_step' must be a whole number of at least 0.")
+        if (
+            not isinstance(last_step, int)
+            or isinstance(last_step, bool)
+            or not 0 <= last_step <= MAX_STEP
+        ):
+            raise fail(f"'last_step' must be a whole number from 0 to {MAX_STEP}.")
         series = data.get("series")
         if not isinstance(series, dict):
             raise fail("'series' must be an object.")
@@ -250,9 +255,12 @@ class History:
                 raise fail(f"curve {name!r} needs 'x' and 'y' lists of the same length.")
             if len(xs) > MAX_FILE_POINTS:
                 raise fail(f"curve {name!r} has {len(xs):,} points; at most {MAX_FILE_POINTS:,}.")
-            history.series[name] = Series.from_points(
-                name, _numbers(xs, name, fail), _numbers(ys, name, fail), cap
-            )
+            try:
+                steps = [checked_step(x) for x in _numbers(xs, name, fail)]
+            except ValueError:
+                raise fail(f"curve {name!r} has a step that is not from 0 to {MAX_STEP}.") from None
+            values = [checked_value(y) for y in _numbers(ys, name, fail)]
+            history.series[name] = Series.from_points(name, steps, values, cap)
         return history
 
 

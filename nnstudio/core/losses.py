@@ -62,12 +62,13 @@ def _bce(_p: dict[str, Any], reduction: str = "mean") -> Call:
 
 
 def _cross_entropy(p: dict[str, Any], reduction: str = "mean") -> Call:
+    # Classes stay on the last axis, so outputs with several answers per sample work too.
     smoothing = float(p.get("label_smoothing", 0.0))
-    return _reduced("nn.CrossEntropyLoss", reduction, label_smoothing=smoothing)
+    return _reduced("CrossEntropyClassesLast", reduction, label_smoothing=smoothing)
 
 
 def _nll(_p: dict[str, Any], reduction: str = "mean") -> Call:
-    return _reduced("nn.NLLLoss", reduction)
+    return _reduced("NLLClassesLast", reduction)
 
 
 def _mse(_p: dict[str, Any], reduction: str = "mean") -> Call:

@@ -166,6 +166,59 @@ class SelfAttention(nn.Module):
         return out
 
 
+class CrossAttention(nn.Module):
+    """Multi-head attention whose queries come from one sequence and keys and values from
+    another (the memory), which may have its own length and feature size."""
+
+    def __init__(self, dim: int, memory_dim: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(
+            dim, heads, dropout=dropout, batch_first=True, kdim=memory_dim, vdim=memory_dim
+        )
+        self.last_weights: torch.Tensor | None = None
+        """(batch, query steps, memory steps) of the latest call, for the node view."""
+
+    def forward(self, query: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        out, weights = self.attention(query, memory, memory, need_weights=True)
+        self.last_weights = weights.detach()
+        return out
+
+
+class PointerScores(nn.Module):
+    """Additive attention scores of each query step over the memory positions:
+    v·tanh(W_m m_j + W_q q_k), laid out (batch, query steps, memory steps): the positions are
+    the classes, on the last axis like every other layer's class scores."""
+
+    def __init__(self, dim: int, memory_dim: int, hidden: int) -> None:
+        super().__init__()
+        self.query = nn.Linear(dim, hidden, bias=False)
+        self.memory = nn.Linear(memory_dim, hidden)
+        self.score = nn.Linear(hidden, 1, bias=False)
+        self.last_weights: torch.Tensor | None = None
+        """(batch, query steps, memory steps) probabilities of the latest call."""
+
+    def forward(self, query: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        mixed = torch.tanh(self.memory(memory).unsqueeze(1) + self.query(query).unsqueeze(2))
+        scores = self.score(mixed).squeeze(-1)
+        self.last_weights = torch.softmax(scores.detach(), dim=-1)
+        return scores
+
+
+class CrossEntropyClassesLast(nn.CrossEntropyLoss):
+    """Cross-entropy with the classes on the last axis, for one answer or several per sample:
+    (batch, steps, classes) outputs move their classes to axis 1, where torch wants them."""
+
+    def forward(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return super().forward(out.movedim(-1, 1) if out.dim() > 2 else out, target)
+
+
+class NLLClassesLast(nn.NLLLoss):
+    """Negative log-likelihood with the classes on the last axis, like the cross-entropy."""
+
+    def forward(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return super().forward(out.movedim(-1, 1) if out.dim() > 2 else out, target)
+
+
 def sinusoidal_table(steps: int, dim: int) -> torch.Tensor:
     """(steps, dim) table of sines and cosines at geometrically spaced frequencies."""
     position = torch.arange(steps, dtype=torch.float32).unsqueeze(1)

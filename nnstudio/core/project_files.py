@@ -13,19 +13,20 @@ import errno
 import os
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.errors import NNStudioError, ProjectFileError
+from nnstudio.core.finite import check_finite
 from nnstudio.core.history import History
+from nnstudio.core.history_guard import MAX_RUNS_VALUES, check_history_bytes
+from nnstudio.core.layers import ShapeContext
 from nnstudio.core.migrations import document_version
 from nnstudio.core.project import (
     FORMAT_VERSION,
     MAX_JSON_BYTES,
     Project,
-    atomic_write_bytes,
     project_from_dict,
     project_to_dict,
 )
@@ -52,6 +53,15 @@ from nnstudio.core.run_io import (
     runs_document,
     single_run_book,
     split_pinned_weights,
+)
+from nnstudio.core.safe_read import is_regular_file, open_regular, read_bytes, why_os_error
+from nnstudio.core.safe_write import atomic_write as atomic_write_bytes
+from nnstudio.core.safe_write import (
+    clean_stale_temps,
+    make_temp,
+    refuse_read_only,
+    release_temp,
+    save_target,
 )
 from nnstudio.core.validation import MAX_PARAMETERS, analyze
 
@@ -116,7 +126,7 @@ def check_network_size(project: Project) -> int:
     It counts what the compiler counts (see compile.compile_analyzed), from the declared
     parameter-count rules, so an absurd network is refused before anything is allocated.
     """
-    analysis = analyze(project.graph, project.shape_context())
+    analysis = analyze(project.graph, context_or_problem(project))
     total = analysis.total_params
     if total > MAX_PARAMETERS:
         raise ProjectFileError(
@@ -124,6 +134,20 @@ def check_network_size(project: Project) -> int:
             f"{MAX_PARAMETERS:,} NN Studio allows, so it was not opened."
         )
     return total
+
+
+def context_or_problem(project: Project) -> ShapeContext:
+    """The project's shape context; when its data cannot be found or read, one that carries
+    the problem, so the project still opens and the Input node shows what to fix."""
+    try:
+        return project.shape_context()
+    except NNStudioError as exc:
+        return ShapeContext(None, data_problem=str(exc))
+
+
+def data_problem(project: Project) -> str | None:
+    """Why the project's data cannot be described now (a moved CSV file ...), or None."""
+    return context_or_problem(project).data_problem
 
 
 def expected_weights(project: Project) -> WeightLayout:
@@ -195,7 +219,11 @@ def check_weights(project: Project, weights: dict[str, torch.Tensor]) -> None:
     """Raise ProjectFileError unless `weights` is exactly a state dict of the project's network.
 
     The editor can call this after a graph edit to learn whether trained weights still fit.
+    While the data cannot be found the network's shapes are unknown, so the weights are kept
+    unchecked; they are checked again once the data is there.
     """
+    if data_problem(project) is not None:
+        return
     compare_layout(expected_weights(project), layout_of_tensors(weights))
 
 
@@ -223,14 +251,12 @@ def load_project(path: str | os.PathLike[str]) -> LoadedProject:
     Every message starts with the file's name, so it can be shown to the user as it is.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
+    with open_regular(path, ProjectFileError) as handle:  # a FIFO or device is refused
+        try:
+            size = os.fstat(handle.fileno()).st_size
             head = handle.read(4)
-    except IsADirectoryError:
-        raise ProjectFileError(f"{path.name} is a folder, not a project file.") from None
-    except OSError as exc:
-        raise ProjectFileError(f"{path.name} cannot be opened: {exc.strerror or exc}.") from None
+        except OSError as exc:
+            raise ProjectFileError(f"{path.name} cannot be opened: {why_os_error(exc)}.") from None
     if size == 0:
         raise ProjectFileError(f"{path.name} is empty, so there is no project in it.")
     if size > MAX_ARCHIVE_BYTES:
@@ -254,10 +280,7 @@ def load_project(path: str | os.PathLike[str]) -> LoadedProject:
 def _import_json(path: Path, size: int) -> LoadedProject:
     if size > MAX_JSON_BYTES:
         raise ProjectFileError(f"{path.name} is {size:,} bytes, too large for a project.")
-    try:
-        data = parse_json(path.read_bytes(), path.name)
-    except OSError as exc:
-        raise ProjectFileError(f"{path.name} cannot be read: {exc.strerror or exc}.") from None
+    data = parse_json(read_bytes(path, MAX_JSON_BYTES, ProjectFileError), path.name)
     version = document_version(data)
     project = read_project_document(data)
     return LoadedProject(project, RunBook(), path, version, imported=True)
@@ -283,16 +306,23 @@ def _load_archive(path: Path) -> LoadedProject:
         else:
             history = None
             if archive.has(HISTORY_MEMBER):
-                history = History.from_dict(read_json_member(archive, HISTORY_MEMBER))
+                raw = archive.read(HISTORY_MEMBER)
+                check_history_bytes(raw)  # before the parser builds millions of floats
+                history = History.from_dict(parse_json(raw, f"Its {HISTORY_MEMBER}"))
             weights = _read_weights(archive, project) if archive.has(WEIGHTS_MEMBER) else None
             book = single_run_book(project, weights, history)
+        problem = data_problem(project)
+        if problem:
+            notes.append(f"Its data cannot be read: {problem}")
     return LoadedProject(project, book, path, version, notes=notes)
 
 
 def _read_book(archive: ProjectArchive, project: Project) -> RunBook:
     """The runs, with the current run's weights and every pinned run's, each checked against
     the network that run trained."""
-    book = read_runs_document(read_json_member(archive, RUNS_MEMBER), project)
+    raw = archive.read(RUNS_MEMBER)
+    check_history_bytes(raw, MAX_RUNS_VALUES)  # before the parser builds millions of floats
+    book = read_runs_document(parse_json(raw, f"Its {RUNS_MEMBER}"), project)
     current = book.current_run
     if archive.has(WEIGHTS_MEMBER) and current is not None:
         current.weights = _read_weights(archive, current.project)
@@ -309,6 +339,8 @@ def _read_book(archive: ProjectArchive, project: Project) -> RunBook:
 
 def _read_weights(archive: ProjectArchive, project: Project) -> dict[str, torch.Tensor]:
     """Check the header against the network, then read exactly the bytes that must be there."""
+    if data_problem(project):  # shapes unknown until the data is found: checked then
+        return _read_tensors(archive, WEIGHTS_MEMBER)
     expected = expected_weights(project)
     tensors = _read_tensors(
         archive, WEIGHTS_MEMBER, lambda entries: compare_layout(expected, _layout_of(entries))
@@ -378,15 +410,8 @@ def archive_bytes(
 
 def _cpu_finite(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """CPU copies; refuses weights that are no longer numbers rather than saving them."""
-    import torch
-
     cpu = {key: t.detach().to("cpu").contiguous() for key, t in weights.items()}
-    for key, tensor in cpu.items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            raise ProjectFileError(
-                f"The weight {key!r} holds values that are not numbers (NaN or infinity), "
-                "so it was not saved: train again from fresh weights."
-            )
+    check_finite(cpu)  # NonFiniteWeightsError: a diverged run's weights are never written
     return cpu
 
 
@@ -394,6 +419,7 @@ def save_project(
     path: str | os.PathLike[str],
     project: Project,
     runs: RunBook | None = None,
+    replace_read_only: bool = False,
 ) -> Path:
     """Write a .nnstudio file atomically, keeping the previous one as `.bak`; returns the path.
 
@@ -403,25 +429,33 @@ def save_project(
     """
     path = Path(path)
     payload = archive_bytes(project, runs)
-    write_file_safely(path, payload, keep_backup=True)
+    write_file_safely(path, payload, keep_backup=True, replace_read_only=replace_read_only)
     return path
 
 
 def write_file_safely(
-    path: Path, payload: bytes, keep_backup: bool = True, private: bool = False
+    path: Path,
+    payload: bytes,
+    keep_backup: bool = True,
+    private: bool = False,
+    replace_read_only: bool = False,
 ) -> None:
     """Atomic replace of `path` with `payload`, the old file kept as `.bak` when asked.
 
-    The temp file is created owner-only; unless `private`, the result gets the replaced file's
-    permissions (or the usual ones for a new file), as if it had been written in place.
+    A symlink is saved through, to its target (see safe_write); a read-only file raises
+    ReadOnlyFileError unless `replace_read_only`. The temp file is created owner-only; unless
+    `private`, the result gets the replaced file's permissions (or the usual ones for a new
+    file), as if it had been written in place.
     """
     try:
+        path = save_target(path)
+        if not private:
+            refuse_read_only(path, replace_read_only)
+        clean_stale_temps(path.parent)
         mode = None if private else _mode_for(path)
-        if keep_backup and path.is_file():
+        if keep_backup and is_regular_file(path):
             _keep_backup(path)
-        atomic_write_bytes(path, payload)
-        if mode is not None:
-            os.chmod(path, mode)
+        atomic_write_bytes(path, payload, mode)
         _sync_folder(path.parent)
     except OSError as exc:
         raise ProjectFileError(
@@ -453,7 +487,7 @@ def _umask() -> int:
 def _keep_backup(path: Path) -> None:
     """Make `name.bak` a copy of the current file (a hard link when possible), atomically."""
     target = backup_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = make_temp(target)
     os.close(fd)
     try:
         os.unlink(tmp)
@@ -462,9 +496,14 @@ def _keep_backup(path: Path) -> None:
         except OSError:
             shutil.copyfile(path, tmp)
         os.replace(tmp, target)
+        # rename() does nothing when both names are links to one file (the .bak already is
+        # the current file, after a failed save): then the temp name is still there.
+        Path(tmp).unlink(missing_ok=True)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        release_temp(tmp)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -489,6 +528,10 @@ def _why(exc: OSError, path: Path) -> str:
         return f"you do not have permission to write in {path.parent}"
     if code == errno.ENOSPC:
         return "the disk is full"
+    if code == errno.EFBIG:
+        return "the file would be larger than this system lets a file grow (a file-size limit)"
+    if code == errno.EDQUOT:
+        return "your disk quota is used up"
     if code == errno.EROFS:
         return "the disk is read-only"
     if code == errno.ENOENT:

@@ -22,7 +22,15 @@ from typing import Any
 
 from nnstudio.core.errors import ProjectFileError
 from nnstudio.core.project import MAX_JSON_BYTES
+from nnstudio.core.safe_read import open_regular
+from nnstudio.core.text_guard import (
+    LONE_SURROGATE_ESCAPE,
+    scrubbed,
+    shown,
+    unencodable_text,
+)
 from nnstudio.core.validation import MAX_PARAMETERS
+from nnstudio.core.zip_guard import directory_problem
 
 PROJECT_MEMBER = "project.json"
 WEIGHTS_MEMBER = "weights.safetensors"
@@ -123,8 +131,19 @@ class ProjectArchive:
         self.path = path
         self.ignored: list[str] = []
         """Members we do not know, listed for the user; the loader never reads them."""
+        self._handle = open_regular(path, ProjectFileError)  # never a FIFO or a device
         try:
-            self._zip = zipfile.ZipFile(path)
+            self._open_zip()
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def _open_zip(self) -> None:
+        problem = directory_problem(self._handle, MAX_MEMBERS)
+        if problem:
+            raise self.fail(problem)
+        try:
+            self._zip = zipfile.ZipFile(self._handle)
         except zipfile.LargeZipFile:
             raise self.fail("is too large to open.") from None
         except (
@@ -156,6 +175,7 @@ class ProjectArchive:
 
     def close(self) -> None:
         self._zip.close()
+        self._handle.close()
 
     def fail(self, why: str) -> ProjectFileError:
         return ProjectFileError(f"{self.path.name} {why}")
@@ -263,7 +283,7 @@ def parse_json(data: bytes, what: str) -> Any:
     except UnicodeDecodeError:
         raise ProjectFileError(f"{what} is not UTF-8 text, so it is not a project.") from None
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProjectFileError(
             f"{what} is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}."
@@ -272,6 +292,13 @@ def parse_json(data: bytes, what: str) -> Any:
         raise ProjectFileError(f"{what} is nested too deeply to be a project.") from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
         raise ProjectFileError(f"{what} holds a value that cannot be read: {exc}.") from None
+    bad = unencodable_text(data)  # a lone surrogate would make every later save fail
+    if bad is not None:
+        raise ProjectFileError(
+            f"{what} holds the text {shown(bad)}, which is not valid Unicode (a lone "
+            "surrogate); it could never be saved again, so the file is refused."
+        )
+    return data
 
 
 # -- safetensors --------------------------------------------------------------------------
@@ -363,4 +390,7 @@ def build_archive(members: list[tuple[str, bytes, bool]]) -> bytes:
 
 def json_bytes(data: Any) -> bytes:
     """Canonical JSON text of a document: indented, key order kept, always valid JSON."""
-    return (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("utf-8")
+    text = json.dumps(data, indent=2, allow_nan=False)
+    if LONE_SURROGATE_ESCAPE.search(text):  # text the loader would refuse: replace it
+        text = json.dumps(scrubbed(data), indent=2, allow_nan=False)
+    return (text + "\n").encode("utf-8")

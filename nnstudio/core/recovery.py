@@ -38,6 +38,8 @@ from nnstudio.core.project_files import (
 )
 from nnstudio.core.project_zip import RECOVERY_MEMBER, ProjectArchive, json_bytes, read_json_member
 from nnstudio.core.run import RunBook
+from nnstudio.core.safe_read import UnsafeFileError, exists, open_regular, why_os_error
+from nnstudio.core.safe_write import clean_stale_temps
 
 if TYPE_CHECKING:
     pass
@@ -72,9 +74,9 @@ def recovery_dir() -> Path:
         folder = Path(user_data_dir(APP_NAME, appauthor=False)) / "recovery"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise ProjectFileError(
-            f"The recovery folder {folder} cannot be created: {exc.strerror or exc}. "
+            f"The recovery folder {folder} cannot be created: {why_os_error(exc)}. "
             f"Set {ENV_VAR} to a folder you can write to."
         ) from None
     return folder
@@ -193,11 +195,11 @@ def session_alive(folder: Path, sid: str) -> bool:
     lock_path = folder / f"{LOCK_PREFIX}{sid}{LOCK_SUFFIX}"
     if _session is not None and _session.id == sid:
         return True
-    try:
-        handle = open(lock_path, "rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
+    if not exists(lock_path):
         return False
-    except OSError:
+    try:
+        handle = open_regular(lock_path)  # a FIFO or device must not block or flood us
+    except UnsafeFileError:
         return True  # cannot tell; leave its files alone
     with handle:
         locked = _try_lock(handle)
@@ -215,7 +217,8 @@ def session_alive(folder: Path, sid: str) -> bool:
 # -- writing ------------------------------------------------------------------------------
 def _document_key(source_path: str | os.PathLike[str] | None) -> str:
     text = str(Path(source_path).resolve()) if source_path else "untitled"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    # surrogatepass: a file name the OS handed over as undecodable bytes still gets a key
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def recovery_path_for(source_path: str | os.PathLike[str] | None) -> Path:
@@ -312,6 +315,7 @@ def pending_recoveries() -> list[RecoveryEntry]:
     except ProjectFileError:
         return []
     own = _session.id if _session is not None else None
+    clean_stale_temps(folder)  # what killed autosaves left half-written
     alive: dict[str, bool] = {}
     entries: list[RecoveryEntry] = []
     for path in folder.glob(f"*{PROJECT_SUFFIX}"):

@@ -36,7 +36,10 @@ class TaskRules:
             return yt.to(torch.float32).reshape(len(yt), -1)
         if self.decision == "logit":
             return yt.to(torch.float32).reshape(-1, 1)
-        return yt.to(torch.int64).reshape(-1)
+        yt = yt.to(torch.int64)
+        if yt.dim() > 1 and yt.shape[1] > 1:  # several answers per sample (sorted positions)
+            return yt.reshape(len(yt), -1)
+        return yt.reshape(-1)
 
     # -- decisions ---------------------------------------------------------------------------
     def classes(self, out: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.blocks import Block
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.graph import Graph
 from nnstudio.core.layout import apply_layout
@@ -44,6 +45,49 @@ def chain(graph: Graph, layers: LayerList, start: str | None = None) -> str:
         previous = node.id
     assert previous is not None
     return previous
+
+
+def block(
+    graph: Graph,
+    name: str,
+    layers: Callable[[Graph, str], str],
+    repeat: int = 1,
+    start: str | None = None,
+) -> str:
+    """Add a block node made by `layers(inner, input_id)` (which returns the id whose output
+    leaves the block), fed from node `start`; returns the block's id."""
+    inner = Graph()
+    entry = inner.add_node("block_input", {"name": "x"}, node_id="in").id
+    last = layers(inner, entry)
+    inner.add_node("block_output", {"name": "y"}, node_id="out")
+    inner.connect(last, "out", "out", "in")
+    apply_layout(inner)
+    node = graph.add_node("block", {"name": name, "repeat": repeat}, block=Block(inner))
+    if start is not None:
+        graph.connect(start, "out", node.id, "in")
+    return node.id
+
+
+def residual(inner: Graph, entry: str, body: LayerList) -> str:
+    """`body` after `entry`, then an Add that brings `entry` back in: a skip connection."""
+    last = chain(inner, body, entry)
+    add = inner.add_node("add").id
+    inner.connect(last, "out", add, "a")
+    inner.connect(entry, "out", add, "b")
+    return add
+
+
+def encoder_layers(dim: int, heads: int, ff: int) -> Callable[[Graph, str], str]:
+    """A pre-norm Transformer encoder layer drawn from its parts: norm, self-attention, skip;
+    norm, gated feed-forward, skip."""
+
+    def build(inner: Graph, entry: str) -> str:
+        attended = residual(inner, entry, [("layernorm", {}), ("self_attention", {"heads": heads})])
+        return residual(
+            inner, attended, [("layernorm", {}), ("swiglu", {"units": dim, "hidden": ff})]
+        )
+
+    return build
 
 
 def mlp(hidden: Sequence[int], activation: str, task: str = "binary", loss: str = "bce") -> Graph:
@@ -210,6 +254,43 @@ def digits_cnn() -> Project:
 
 
 @template(
+    "digits_resnet",
+    "ResNet-style CNN for the 8×8 digits",
+    "A convolution makes 16 feature maps, then a Residual block ×2 (double-click it: two 3×3 "
+    "convolutions with BatchNorm, and a skip connection that adds the block's input back) "
+    "refines them; global average pooling turns each map into one number for the last "
+    "Linear layer. It reaches about 99 % test accuracy (at least 95 %). Needs scikit-learn.",
+)
+def digits_resnet() -> Project:
+    graph = Graph()
+    stem = chain(
+        graph,
+        [("input", {}), ("conv2d", {"channels": 16, "kernel": 3, "padding": 1}), ("relu", {})],
+    )
+    conv = ("conv2d", {"channels": 16, "kernel": 3, "padding": 1})
+    body: LayerList = [conv, ("batchnorm", {}), ("relu", {}), conv, ("batchnorm", {})]
+    res = block(
+        graph, "Residual", lambda g, e: chain(g, [("relu", {})], residual(g, e, body)), 2, stem
+    )
+    chain(
+        graph,
+        [
+            ("global_avgpool", {}),
+            ("linear", {"units": 10}),
+            ("output", {"task": "multiclass", "loss": "cross_entropy"}),
+        ],
+        res,
+    )
+    apply_layout(graph)
+    return Project(
+        graph,
+        DatasetConfig("digits"),
+        _settings(learning_rate=0.01, batch_size=32, epochs=15),
+        "Digits ResNet",
+    )
+
+
+@template(
     "lstm_parity",
     "LSTM sequence classifier (parity)",
     "Is the number of ones in a sequence of 8 bits odd? An Embedding turns each bit into a "
@@ -238,26 +319,68 @@ def lstm_parity() -> Project:
     "transformer_copy",
     "Small Transformer encoder (copy a token)",
     "Which token sits at position 5 of a sequence of 10? Token embeddings plus a positional "
-    "encoding go through one Transformer block (4 attention heads); attention can look the "
-    "position up directly instead of remembering it. It reaches about 100 % test accuracy "
+    "encoding go through an Encoder block ×2 (double-click it: LayerNorm, self-attention with "
+    "4 heads and a skip, then LayerNorm, a SwiGLU feed-forward and a skip); attention can "
+    "look the position up directly instead of remembering it. It reaches about 100 % test accuracy "
     "(at least 95 %). Remove the positional encoding and it can no longer tell the steps apart.",
 )
 def transformer_copy() -> Project:
+    graph = Graph()
+    start = chain(
+        graph,
+        [("input", {}), ("embedding", {"vocab": 8, "dim": 32}), ("positional_encoding", {})],
+    )
+    encoder = block(graph, "Encoder", encoder_layers(32, 4, 64), repeat=2, start=start)
+    chain(
+        graph,
+        [
+            ("flatten", {}),
+            ("linear", {"units": 8}),
+            ("output", {"task": "multiclass", "loss": "cross_entropy"}),
+        ],
+        encoder,
+    )
+    apply_layout(graph)
     return Project(
-        sequential(
-            [
-                ("input", {}),
-                ("embedding", {"vocab": 8, "dim": 32}),
-                ("positional_encoding", {}),
-                ("transformer_block", {"heads": 4, "ff": 64, "dropout": 0.0}),
-                ("flatten", {}),
-                ("linear", {"units": 8}),
-                ("output", {"task": "multiclass", "loss": "cross_entropy"}),
-            ]
-        ),
+        graph,
         DatasetConfig("copy_token", {"length": 10, "vocab": 8, "position": 5}),
         _settings(learning_rate=0.003, batch_size=32, epochs=20),
         "Transformer copying a token",
+    )
+
+
+@template(
+    "pointer_sort",
+    "Pointer network that sorts",
+    "Six different tokens in random order; the network answers where to look, step by step, "
+    "to read them in increasing order. Two Transformer blocks encode the tokens (the memory); "
+    "the decoder's query for step k is the tokens plus a learned position signal, which "
+    "cross-attention sharpens against the memory; a Pointer layer then scores every input "
+    "position for every step. The answers are positions in the input, not words from a list. "
+    "It gets about 99 % of the positions right on the test split (at least 95 %).",
+)
+def pointer_sort() -> Project:
+    graph = Graph()
+    embed = chain(graph, [("input", {}), ("embedding", {"vocab": 20, "dim": 32})])
+    block = {"heads": 2, "ff": 64, "dropout": 0.0}
+    memory = chain(graph, [("transformer_block", block), ("transformer_block", block)], embed)
+    query = chain(graph, [("positional_encoding", {"kind": "learned"})], embed)
+    cross = graph.add_node("cross_attention", {"heads": 2})
+    graph.connect(query, "out", cross.id, "query")
+    graph.connect(memory, "out", cross.id, "memory")
+    add = graph.add_node("add")
+    graph.connect(cross.id, "out", add.id, "a")
+    graph.connect(query, "out", add.id, "b")
+    pointer = graph.add_node("pointer", {"units": 32})
+    graph.connect(add.id, "out", pointer.id, "query")
+    graph.connect(memory, "out", pointer.id, "memory")
+    chain(graph, [("output", {"task": "multiclass", "loss": "cross_entropy"})], pointer.id)
+    apply_layout(graph)
+    return Project(
+        graph,
+        DatasetConfig("sort_positions", {"length": 6, "vocab": 20}),
+        _settings(learning_rate=0.003, batch_size=32, epochs=12),
+        "Pointer network sorting",
     )
 
 

@@ -21,7 +21,9 @@ from nnstudio.export.train_template import HEAD, MAIN, SYNC_BATCHNORM, SYNC_PLAI
 TARGET_LINES = {
     "value": "yt = yt.to(torch.float32).reshape(len(yt), -1)",
     "logit": "yt = yt.to(torch.float32).reshape(-1, 1)",
-    "classes": "yt = yt.to(torch.int64).reshape(-1)",
+    "classes": "yt = yt.to(torch.int64)\n"
+    "    several = yt.dim() > 1 and yt.shape[1] > 1  # several answers per sample\n"
+    "    yt = yt.reshape(len(yt), -1) if several else yt.reshape(-1)",
 }
 TARGET_TEXT = {
     "value": "targets of shape (n,) or (n, outputs) (numbers)",
@@ -31,7 +33,7 @@ TARGET_TEXT = {
 COUNT_CORRECT = {
     "value": "    return None",
     "logit": "    return float(((out > 0).to(y.dtype) == y).float().sum())",
-    "classes": "    return float((out.argmax(dim=1) == y).float().sum())",
+    "classes": "    return float((out.argmax(dim=-1) == y).float().sum())",
 }
 
 
@@ -56,6 +58,8 @@ def train_source(plan: ExportPlan) -> str:
         definitions.add("nnstudio.core.schedules", ["with_warmup", schedule.rate.__name__])
     if plan.optimizer.own is not None:
         definitions.add(*plan.optimizer.own[:1], [plan.optimizer.own[1]])
+    if plan.loss.own is not None:
+        definitions.add(*plan.loss.own[:1], [plan.loss.own[1]])
     definitions.add("nnstudio.training.early_stopping", ["EarlyStopping"])
 
     parts = [_constants(plan, values, scheduled), HEAD.strip() + "\n", definitions.source()]

@@ -91,9 +91,9 @@ def predictions(out: torch.Tensor, y: torch.Tensor, rules: TaskRules, data: Data
     if rules.regression:
         pairs = torch.stack([y[:, 0], out[:, 0]]).float().cpu().numpy()
         return Predictions(true=pairs[0], predicted=pairs[1])
-    k = rules.num_outputs(out.shape[1], data.num_classes)
+    k = rules.num_outputs(out.shape[-1], data.num_classes)
     true = y.reshape(-1).to(torch.int64)
-    guess = rules.classes(out).clamp(0, k - 1)
+    guess = rules.classes(out).reshape(-1).clamp(0, k - 1)  # one per answer step
     counts = torch.bincount(true * k + guess, minlength=k * k)
     shown = min(SAMPLE_IMAGES, len(out)) if data.kind == "image" else 0
     host = torch.cat([counts, true[:shown], guess[:shown]]).cpu().numpy()

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, vmap
 
-from nnstudio.core.compile import GraphModule, compile_graph
+from nnstudio.core.compile import GraphModule, compile_graph, module_name
 from nnstudio.core.datasets import Dataset
 from nnstudio.core.devices import resolve_device
 from nnstudio.core.layers import LAYERS
@@ -30,6 +30,7 @@ from nnstudio.core.stacked_optim import RULES, StackedOptimizer
 from nnstudio.core.task_rules import TaskRules
 from nnstudio.core.variants import network_dict
 from nnstudio.training import probes, probes_views
+from nnstudio.training.memory_check import check_training_memory
 from nnstudio.training.snapshot import Boundary, Snapshot, Status, divergence
 from nnstudio.training.trainer import ProbeOptions, context_for
 
@@ -85,6 +86,7 @@ class StackedTrainer:
         settings = first.training
         self.device = resolve_device(settings["device"])
         ctx = context_for(dataset)
+        check_training_memory(first.graph, ctx, settings, dataset, self.device, len(runs))
         self.models: list[GraphModule] = [
             compile_graph(r.project.graph, ctx, s["initializer"], s["init_scale"], s["seed"]).to(
                 self.device
@@ -108,9 +110,10 @@ class StackedTrainer:
                 continue
             stacked = {}
             for name in names:
-                tensors = [m.layers[node_id].get_parameter(name).detach() for m in self.models]
+                tensors = [m.module_for(node_id).get_parameter(name).detach() for m in self.models]
                 stacked[name] = torch.stack(tensors).clone().requires_grad_(True)
-                self.keys.append((f"layers.{node_id}.{name}", node_id, name))
+                key = f"layers.{module_name(node_id)}.{name}"
+                self.keys.append((key, node_id, name))
             self.node_params[node_id] = stacked
         self.params = [p for d in self.node_params.values() for p in d.values()]
         self.penalized = [p for p in self.params if p.dim() > 2]

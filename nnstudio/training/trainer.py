@@ -32,6 +32,7 @@ from nnstudio.training import probes, probes_views
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.early_stopping import EarlyStopping
 from nnstudio.training.loop import drive
+from nnstudio.training.memory_check import check_training_memory
 from nnstudio.training.snapshot import Boundary, Predictions, Snapshot, Status, divergence
 
 DIVERGED_ADVICE = (
@@ -75,6 +76,7 @@ def context_for(dataset: Dataset) -> ShapeContext:
         task=dataset.task,
         num_classes=dataset.num_classes,
         target_dim=dataset.target_dim,
+        target_steps=dataset.target_steps,
     )
 
 
@@ -99,6 +101,7 @@ class Trainer:
         self.options = options or ProbeOptions()
         self.dataset = dataset
         self.device = resolve_device(settings["device"])
+        check_training_memory(graph, context_for(dataset), settings, dataset, self.device)
         self.model: GraphModule = compile_graph(
             graph,
             context_for(dataset),

@@ -143,6 +143,9 @@ def open_main_window(project_path: str | None = None) -> QMainWindow:
 def run_app(project_path: str | None = None) -> int:
     """Open the main window (with `project_path` if given) and run until it closes."""
     app = make_application()
+    from nnstudio.ui.error_hook import install_error_hook
+
+    install_error_hook()  # nothing uncaught reaches Qt: it is logged, shown and survived
     window = open_main_window(project_path)
     try:
         return app.exec()

@@ -124,6 +124,9 @@ class AutoSaver(QObject):
         except NNStudioError as exc:
             self._report(str(exc))
             return False
+        except Exception as exc:  # the timer keeps running; the next tick tries again
+            self._report(f"Autosave failed unexpectedly: {exc!r}.")
+            return False
         self._in_flight = snapshot
         self._thread = threading.Thread(
             target=self._write, args=(snapshot,), name="nnstudio-autosave"
@@ -141,6 +144,9 @@ class AutoSaver(QObject):
             path = recovery.write_recovery(snapshot.project, snapshot.runs, snapshot.source)
         except NNStudioError as exc:
             self._report(str(exc))
+            return None
+        except Exception as exc:
+            self._report(f"Autosave failed unexpectedly: {exc!r}.")
             return None
         self._sources.add(snapshot.source)
         self._failing = False
@@ -188,6 +194,11 @@ class AutoSaver(QObject):
         self._sources.add(snapshot.source)
         self._failing = False
         self.saved.emit(path)
+
+    @property
+    def failing(self) -> bool:
+        """Whether the latest autosave failed (cleared by the next one that succeeds)."""
+        return self._failing
 
     def _report(self, message: str) -> None:
         """Say once per run of failures that autosave is not protecting the work."""

@@ -9,11 +9,12 @@ initial weights).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
+from nnstudio.core.blocks import graph_at, group_nodes, ungroup_node
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.layers import LAYERS
@@ -23,16 +24,6 @@ if TYPE_CHECKING:
     from nnstudio.ui.document import Document
 
 Pos = tuple[float, float]
-
-
-def _restore_order(graph: Graph, node_order: list[str], edge_order: list[Edge]) -> None:
-    """Put nodes and edges back in a remembered order; content is unchanged, so no event."""
-    rank = {nid: i for i, nid in enumerate(node_order)}
-    items = sorted(graph.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank)))
-    graph.nodes.clear()
-    graph.nodes.update(items)
-    edge_rank = {edge: i for i, edge in enumerate(edge_order)}
-    graph.edges.sort(key=lambda e: edge_rank.get(e, len(edge_rank)))
 
 
 class AddNodeCommand(QUndoCommand):
@@ -65,9 +56,10 @@ class RemoveCommand(QUndoCommand):
         self, doc: Document, node_ids: Iterable[str], edges: Iterable[Edge] = (), text: str = ""
     ) -> None:
         graph = doc.graph
-        self.node_ids = [nid for nid in graph.nodes if nid in set(node_ids)]
+        wanted = set(node_ids)
+        self.node_ids = [nid for nid in graph.nodes if nid in wanted]
         doomed = set(self.node_ids)
-        extra = [e for e in edges if e in graph.edges and not {e.src.node, e.dst.node} & doomed]
+        extra = [e for e in edges if graph.has_edge(e) and not {e.src.node, e.dst.node} & doomed]
         self.edges = extra
         count = len(self.node_ids) + len(extra)
         super().__init__(text or ("Delete" if count != 1 else "Delete 1 item"))
@@ -75,8 +67,9 @@ class RemoveCommand(QUndoCommand):
         self.node_order = list(graph.nodes)
         self.edge_order = list(graph.edges)
         self.nodes: list[Node] = [copy.deepcopy(graph.nodes[nid]) for nid in self.node_ids]
+        extra_set = set(extra)
         self.removed_edges = [
-            e for e in graph.edges if e in extra or {e.src.node, e.dst.node} & doomed
+            e for e in graph.edges if e in extra_set or e.src.node in doomed or e.dst.node in doomed
         ]
 
     def is_empty(self) -> bool:
@@ -84,18 +77,23 @@ class RemoveCommand(QUndoCommand):
 
     def redo(self) -> None:
         graph = self.doc.graph
-        for edge in self.edges:
-            graph.disconnect(edge)
-        for nid in self.node_ids:
-            graph.remove_node(nid)
+        with graph.batch():
+            for edge in self.edges:
+                graph.disconnect(edge)
+            for nid in self.node_ids:
+                graph.remove_node(nid)
 
     def undo(self) -> None:
         graph = self.doc.graph
-        for node in self.nodes:
-            graph.add_node(node.type, dict(node.params), node.pos, node_id=node.id)
-        for edge in self.removed_edges:
-            graph.connect(edge.src.node, edge.src.port, edge.dst.node, edge.dst.port)
-        _restore_order(graph, self.node_order, self.edge_order)
+        with graph.batch():
+            for node in self.nodes:
+                block = copy.deepcopy(node.block)
+                graph.add_node(node.type, dict(node.params), node.pos, node_id=node.id, block=block)
+            for edge in self.removed_edges:
+                # These edges were all in the graph together, so they cannot make a loop.
+                e = edge
+                graph.connect(e.src.node, e.src.port, e.dst.node, e.dst.port, check_loops=False)
+            graph.reorder(self.node_order, self.edge_order)
 
 
 class MoveNodesCommand(QUndoCommand):
@@ -108,12 +106,14 @@ class MoveNodesCommand(QUndoCommand):
         self.moves = dict(moves)
 
     def redo(self) -> None:
-        for nid, (_old, new) in self.moves.items():
-            self.doc.graph.move_node(nid, new)
+        with self.doc.graph.batch():
+            for nid, (_old, new) in self.moves.items():
+                self.doc.graph.move_node(nid, new)
 
     def undo(self) -> None:
-        for nid, (old, _new) in self.moves.items():
-            self.doc.graph.move_node(nid, old)
+        with self.doc.graph.batch():
+            for nid, (old, _new) in self.moves.items():
+                self.doc.graph.move_node(nid, old)
 
 
 class ConnectCommand(QUndoCommand):
@@ -193,6 +193,7 @@ class PasteCommand(QUndoCommand):
                 n.type,
                 dict(n.params),
                 (n.pos[0] + offset[0], n.pos[1] + offset[1]),
+                n.block,
             )
             for n in source.nodes.values()
         ]
@@ -207,11 +208,85 @@ class PasteCommand(QUndoCommand):
 
     def redo(self) -> None:
         graph = self.doc.graph
-        for nid, layer_type, params, pos in self.nodes:
-            graph.add_node(layer_type, params, pos, node_id=nid)
-        for e in self.edges:
-            graph.connect(e.src.node, e.src.port, e.dst.node, e.dst.port)
+        with graph.batch():
+            for nid, layer_type, params, pos, block in self.nodes:
+                graph.add_node(layer_type, params, pos, node_id=nid, block=copy.deepcopy(block))
+            for e in self.edges:
+                # The copied edges connect only the new nodes, and formed no loop in the copy.
+                graph.connect(e.src.node, e.src.port, e.dst.node, e.dst.port, check_loops=False)
 
     def undo(self) -> None:
-        for nid in reversed(self.new_ids):
-            self.doc.graph.remove_node(nid)
+        graph = self.doc.graph
+        with graph.batch():
+            for nid in reversed(self.new_ids):
+                graph.remove_node(nid)
+
+
+class GraphEditCommand(QUndoCommand):
+    """An edit made by a core function on a copy of the graph (group, ungroup, any edit
+    inside a block). A refusal raises GraphError here, before anything changes; redo and
+    undo then restore the whole content, which makes them exact."""
+
+    def __init__(self, doc: Document, text: str, edit: Callable[[Graph], Any]) -> None:
+        super().__init__(text)
+        self.doc = doc
+        twin = copy.deepcopy(doc.graph)
+        self.result = edit(twin)
+        self.before = doc.graph.snapshot()
+        self.after = twin.snapshot()
+
+    def redo(self) -> None:
+        self.doc.graph.restore(self.after)
+
+    def undo(self) -> None:
+        self.doc.graph.restore(self.before)
+
+
+def group_command(doc: Document, node_ids: Iterable[str], name: str = "Block") -> GraphEditCommand:
+    """Group the nodes into a block; `result` is the block's id. GraphError if refused."""
+    ids = list(node_ids)
+    return GraphEditCommand(doc, "Group into block", lambda g: group_nodes(g, ids, name))
+
+
+def ungroup_command(doc: Document, block_id: str) -> GraphEditCommand:
+    """Put a block's layers back in its place; `result` is their ids."""
+    return GraphEditCommand(doc, "Ungroup block", lambda g: ungroup_node(g, block_id))
+
+
+def inside_command(
+    doc: Document, path: Sequence[str], text: str, edit: Callable[[Graph], Any]
+) -> GraphEditCommand:
+    """Any edit of the graph inside the block at `path` (block ids from the top), undoable
+    from the top: the block node is replaced as a whole, so its ports follow its content."""
+    return GraphEditCommand(doc, text, lambda g: edit(graph_at(g, path)))
+
+
+def edit_command(
+    doc: Document, text: str, at_top: Callable[[], QUndoCommand], inside: Callable[[Graph], Any]
+) -> QUndoCommand:
+    """The command for a canvas gesture: `at_top()` when the canvas shows the whole network,
+    else `inside` applied to the opened block's graph (undoable from the top)."""
+    path = doc.focus_path
+    return at_top() if not path else inside_command(doc, path, text, inside)
+
+
+def param_command(doc: Document, node_id: str, name: str, value: Any) -> QUndoCommand:
+    """Change a setting of a node in the graph the canvas shows."""
+    return edit_command(
+        doc,
+        "Change setting",
+        lambda: SetParamCommand(doc, node_id, name, value),
+        lambda g: g.set_param(node_id, name, value),
+    )
+
+
+def paste_into(graph: Graph, source: Graph, offset: float) -> list[str]:
+    """Add a copy of `source` to `graph` under fresh ids, shifted; returns the new ids."""
+    id_map = {old: graph.new_id() for old in source.nodes}
+    for n in source.nodes.values():
+        pos = (n.pos[0] + offset, n.pos[1] + offset)
+        block = copy.deepcopy(n.block)
+        graph.add_node(n.type, dict(n.params), pos, node_id=id_map[n.id], block=block)
+    for e in source.edges:
+        graph.connect(id_map[e.src.node], e.src.port, id_map[e.dst.node], e.dst.port)
+    return list(id_map.values())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QProgressDialog,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,6 +40,7 @@ from nnstudio.core.datasets.csv_import import (
     describe_csv,
     format_column_list,
     parse_column_list,
+    plan_csv,
 )
 from nnstudio.core.datasets.csv_table import CsvTable, read_csv_table
 from nnstudio.core.errors import NNStudioError
@@ -46,6 +49,42 @@ from nnstudio.ui import theme
 PREVIEW_ROWS = 20
 REGRESSION_GUESS = 20
 """A numeric target with more distinct values than this is guessed to be a regression one."""
+
+
+SHOW_PROGRESS_AFTER_MS = 300
+
+
+class ReadProgress:
+    """Progress and Cancel while a big file is read: the read calls this between chunks.
+
+    The window appears only when reading takes a while, and the read runs on this thread, so
+    events are handled here to keep the window (and its Cancel button) alive.
+    """
+
+    def __init__(self, parent: QWidget, path: str) -> None:
+        self.parent = parent
+        self.name = Path(path).name
+        self.timer = QElapsedTimer()
+        self.timer.start()
+        self.dialog: QProgressDialog | None = None
+
+    def __call__(self, fraction: float) -> bool:
+        if self.dialog is None and self.timer.elapsed() > SHOW_PROGRESS_AFTER_MS:
+            self.dialog = QProgressDialog(f"Reading {self.name}…", "Cancel", 0, 1000, self.parent)
+            self.dialog.setObjectName("csv_progress")
+            self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            self.dialog.setMinimumDuration(0)
+        if self.dialog is None:
+            return True
+        self.dialog.setValue(round(fraction * 1000))
+        QCoreApplication.processEvents()
+        return not self.dialog.wasCanceled()
+
+    def close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
 
 
 def _choice_combo(name: str, parent: QWidget) -> QComboBox:
@@ -96,8 +135,18 @@ class CsvImportDialog(QDialog):
         self.header_check.setToolTip(header_spec.help)
         self.header_check.setChecked(header_spec.default)
         self.header_check.toggled.connect(self._reread)
+        skip_spec = CSV_PARAMS.get("skip_lines")
+        assert skip_spec is not None
+        self.skip_spin = QSpinBox(self)
+        self.skip_spin.setObjectName("csv_skip_lines")
+        self.skip_spin.setRange(int(skip_spec.minimum or 0), int(skip_spec.maximum or 10_000))
+        self.skip_spin.setToolTip(skip_spec.help)
+        self.skip_spin.valueChanged.connect(self._reread)
         read_row.addWidget(QLabel("Separator", self))
         read_row.addWidget(self.delimiter_combo)
+        read_row.addSpacing(16)
+        read_row.addWidget(QLabel("Skip lines", self))
+        read_row.addWidget(self.skip_spin)
         read_row.addSpacing(16)
         read_row.addWidget(self.header_check)
         read_row.addStretch(1)
@@ -122,6 +171,9 @@ class CsvImportDialog(QDialog):
         form.addRow("Target column", self.target_combo)
         form.addRow("Task", self.task_combo)
         form.addRow("Normalization", self.normalization_combo)
+        self.bad_values_combo = _choice_combo("bad_values", self)
+        self.bad_values_combo.activated.connect(self._revalidate)
+        form.addRow("Bad values", self.bad_values_combo)
         roles.addLayout(form, 1)
         features = QVBoxLayout()
         features.addWidget(QLabel("Feature columns", self))
@@ -169,6 +221,10 @@ class CsvImportDialog(QDialog):
         self.header_check.blockSignals(True)
         self.header_check.setChecked(values["header"])
         self.header_check.blockSignals(False)
+        self.skip_spin.blockSignals(True)
+        self.skip_spin.setValue(values["skip_lines"])
+        self.skip_spin.blockSignals(False)
+        self.bad_values_combo.setCurrentIndex(self.bad_values_combo.findData(values["bad_values"]))
         self.task_combo.setCurrentIndex(self.task_combo.findData(values["task"]))
         method = values["normalization"]
         self.normalization_combo.setCurrentIndex(self.normalization_combo.findData(method))
@@ -212,12 +268,14 @@ class CsvImportDialog(QDialog):
 
     def _read(self) -> bool:
         self._table_path = self.path_edit.text()
+        progress = ReadProgress(self, self.path_edit.text())
         try:
             self.table = read_csv_table(
                 self.path_edit.text(), self.delimiter_combo.currentData(),
-                self.header_check.isChecked(),
+                self.header_check.isChecked(), self.skip_spin.value(), progress,
             )  # fmt: skip
         except NNStudioError as exc:
+            progress.close()
             self.table = None
             self.preview.clear()
             self.preview.setRowCount(0)
@@ -226,6 +284,7 @@ class CsvImportDialog(QDialog):
             self.feature_list.clear()
             self._show_error(str(exc))
             return False
+        progress.close()
         table = self.table
         self.preview.clear()
         self.preview.setColumnCount(len(table.columns))
@@ -271,8 +330,8 @@ class CsvImportDialog(QDialog):
             return
         index = self.table.index(self.target_combo.currentData())
         info = self.table.column(index)
-        distinct = len({row[index] for row in self.table.rows})
-        task = "regression" if info.numeric and distinct > REGRESSION_GUESS else "classification"
+        many = info.distinct is None or info.distinct > REGRESSION_GUESS
+        task = "regression" if info.numeric and many else "classification"
         self.task_combo.setCurrentIndex(self.task_combo.findData(task))
         self._fill_features(None)
         self._revalidate()
@@ -301,6 +360,8 @@ class CsvImportDialog(QDialog):
             "normalization": self.normalization_combo.currentData(),
             "delimiter": self.delimiter_combo.currentData(),
             "header": self.header_check.isChecked(),
+            "skip_lines": self.skip_spin.value(),
+            "bad_values": self.bad_values_combo.currentData(),
         }
 
     def config(self) -> DatasetConfig:
@@ -322,15 +383,22 @@ class CsvImportDialog(QDialog):
         except NNStudioError as exc:
             self._show_error(str(exc))
             return
-        rows = len(self.table.rows)
+        rows = self.table.n_rows
         what = (
             "a number to predict"
             if info.task == "regression"
             else f"{info.num_classes} classes to tell apart"
         )
+        notes = " ".join(self._plan_notes(config))
         self.status.setStyleSheet(f"color: {theme.MUTED};")
-        self.status.setText(f"{rows} rows · {info.input_shape[0]} inputs · {what}.")
+        self.status.setText(f"{rows:,} rows · {info.input_shape[0]} inputs · {what}. {notes}")
         self.ok_button.setEnabled(True)
+
+    def _plan_notes(self, config: DatasetConfig) -> tuple[str, ...]:
+        try:
+            return plan_csv(config.resolved_params()).notes
+        except NNStudioError:
+            return ()
 
     def _show_error(self, text: str) -> None:
         self.status.setStyleSheet(f"color: {theme.ERROR};")

@@ -135,7 +135,9 @@ class DatasetPreview(QWidget):
     def _target_text(self, data: Dataset, target: np.ndarray) -> str:
         if data.task == "regression":
             return f"{float(np.ravel(target)[0]):.3g}"
-        return self._class_name(data, int(target))
+        if np.ndim(target) > 0 and np.size(target) > 1:  # several answers: positions, in order
+            return " ".join(str(int(t)) for t in np.ravel(target)[:MAX_TOKENS_SHOWN])
+        return self._class_name(data, int(np.ravel(target)[0]))
 
     def _show_images(self, data: Dataset, counts: str) -> None:
         n = min(GRID_SAMPLES, len(data.x_train))

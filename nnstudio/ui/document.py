@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from nnstudio.core.blocks import graph_at
 from nnstudio.core.datasets import DatasetConfig
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.graph import NODE_MOVED, Graph, GraphEvent
@@ -36,6 +37,8 @@ class Document(QObject):
     path_changed = Signal(str)
     modified_changed = Signal(bool)
     locked_changed = Signal(bool)
+    focus_changed = Signal(list)
+    """The canvas now shows the inside of the block at this path (block ids; [] is the top)."""
     runs_changed = Signal()
     """Runs were added, removed, renamed or pinned, or the current run changed."""
 
@@ -50,6 +53,10 @@ class Document(QObject):
         """Every training run of this project; saved with it."""
         self._unsubscribe = self._project.graph.subscribe(self._on_graph_event)
         self._locked = False
+        self._focus: list[str] = []
+        self._focus_analysis: tuple[int, Analysis] | None = None
+        self.analysis_count = 0
+        """How many times the analysis ran (tests check that batched edits run it once)."""
         self.analysis: Analysis = Analysis()
         self.reanalyze()
 
@@ -77,6 +84,51 @@ class Document(QObject):
         if self._path is not None:
             return self._path.name
         return self._project.title or "Untitled"
+
+    # -- the block being edited ---------------------------------------------------------------
+    @property
+    def focus_path(self) -> list[str]:
+        return list(self._focus)
+
+    def set_focus(self, path: list[str]) -> None:
+        """Show and edit the inside of the block at `path` ([] for the whole network)."""
+        path = list(path)
+        try:
+            graph_at(self.graph, path)
+        except NNStudioError:
+            path = []
+        if path != self._focus:
+            self._focus = path
+            self._focus_analysis = None
+            self.focus_changed.emit(list(path))
+
+    def focus_graph(self) -> Graph:
+        """The graph the canvas edits: the network, or the inside of the opened block."""
+        try:
+            return graph_at(self.graph, self._focus)
+        except NNStudioError:  # the block went away (undo of its grouping, say)
+            self.set_focus([])
+            return self.graph
+
+    def focus_analysis(self) -> Analysis:
+        """The analysis of the focused graph: inside a block, with the shapes that arrive at
+        its ports from outside (the top analysis for the whole network)."""
+        if not self._focus:
+            return self.analysis
+        cached = self._focus_analysis
+        if cached is not None and cached[0] == self.analysis_count:
+            return cached[1]
+        analysis, graph = self.analysis, self.graph
+        for block_id in self._focus:
+            node = graph.node(block_id)
+            edges = {e.dst.port: e.src for e in graph.edges_into(block_id)}
+            shapes = [analysis.port_shapes.get(edges.get(p.name)) for p in node.spec.inputs]
+            if any(s is None for s in shapes):  # unknown from outside: analyze what is known
+                shapes = shapes[: shapes.index(None)]
+            analysis = node.block.analyze(shapes)
+            graph = node.block.graph
+        self._focus_analysis = (self.analysis_count, analysis)
+        return analysis
 
     def shape_context(self) -> ShapeContext:
         try:
@@ -110,6 +162,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._path = Path(path) if path is not None else None
+        self.set_focus([])
         self.reanalyze(emit=False)
         self.project_replaced.emit()
         self.runs_changed.emit()
@@ -135,6 +188,7 @@ class Document(QObject):
 
     def reanalyze(self, emit: bool = True) -> Analysis:
         self.analysis = analyze(self.graph, self.shape_context())
+        self.analysis_count += 1
         if emit:
             self.analysis_changed.emit(self.analysis)
         return self.analysis
@@ -144,5 +198,8 @@ class Document(QObject):
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         self.graph_event.emit(event)
-        if event.kind != NODE_MOVED:  # positions never change shapes or problems
-            self.reanalyze()
+        if event.kind == NODE_MOVED:  # positions never change shapes or problems
+            return
+        if self.graph.in_batch:
+            return  # a paste or an undo of many nodes: analyze once, at its BATCH event
+        self.reanalyze()

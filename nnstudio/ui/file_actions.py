@@ -19,6 +19,7 @@ from nnstudio.core import recovery
 from nnstudio.core.errors import ProjectFileError
 from nnstudio.core.project import Project
 from nnstudio.core.project_files import PROJECT_SUFFIX
+from nnstudio.core.safe_write import ReadOnlyFileError
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui import project_io, settings_store
 
@@ -121,18 +122,39 @@ class FileActions:
                 return False
         return self._write(Path(path))
 
+    def ask_save_anyway(self, title: str, message: str) -> bool:
+        """A yes/no question before a save that needs the user's word (tests replace it)."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(self, title, message, buttons.Yes | buttons.No, buttons.No)
+        return answer == buttons.Yes
+
     def _write(self, path: Path) -> bool:
-        try:
-            written = project_io.write_project(path, self.document.project, self.document.runs)
-        except ProjectFileError as exc:
-            self.show_error("Cannot save project", f"{exc}\n\n{UNSAVED_NOTE}")
-            return False
-        except OSError as exc:  # the core turns these into ProjectFileError; just in case
-            why = exc.strerror or str(exc)
-            self.show_error(
-                "Cannot save project", f"{path.name} could not be saved: {why}.\n\n{UNSAVED_NOTE}"
-            )
-            return False
+        replace_read_only = False
+        while True:
+            try:
+                written = project_io.write_project(
+                    path, self.document.project, self.document.runs,
+                    replace_read_only=replace_read_only,
+                )  # fmt: skip
+                break
+            except ReadOnlyFileError as exc:
+                if not self.ask_save_anyway(
+                    "Replace read-only file?",
+                    f"{exc.path.name} is read-only. Replace it with this project anyway?",
+                ):
+                    self.show_status(f"Not saved: {exc.path.name} is read-only.")
+                    return False
+                replace_read_only = True
+            except ProjectFileError as exc:
+                self.show_error("Cannot save project", f"{exc}\n\n{UNSAVED_NOTE}")
+                return False
+            except OSError as exc:  # the core turns these into ProjectFileError; just in case
+                why = exc.strerror or str(exc)
+                self.show_error(
+                    "Cannot save project",
+                    f"{path.name} could not be saved: {why}.\n\n{UNSAVED_NOTE}",
+                )
+                return False
         self.document.mark_saved(written)
         settings_store.add_recent_file(str(written))
         self.show_status(f"Saved {written.name}.")

@@ -13,7 +13,7 @@ from nnstudio.core.graph import GraphEvent
 from nnstudio.core.layers import fmt_shape
 from nnstudio.core.validation import Analysis
 from nnstudio.ui import theme
-from nnstudio.ui.commands import SetParamCommand
+from nnstudio.ui.commands import param_command
 from nnstudio.ui.document import Document
 from nnstudio.ui.param_widgets import ParamForm
 
@@ -67,7 +67,7 @@ class Inspector(QScrollArea):
     def show_nodes(self, node_ids: list[str]) -> None:
         """Show the one selected node, or a hint for none or several."""
         node_id = node_ids[0] if len(node_ids) == 1 else None
-        if node_id is not None and node_id not in self.doc.graph.nodes:
+        if node_id is not None and node_id not in self.doc.focus_graph().nodes:
             node_id = None
         self.node_id = node_id
         self._clear_form()
@@ -79,7 +79,7 @@ class Inspector(QScrollArea):
             count = len(node_ids)
             self.hint.setText(HINT if count == 0 else f"{count} nodes selected.")
             return
-        node = self.doc.graph.node(node_id)
+        node = self.doc.focus_graph().node(node_id)
         spec = node.spec
         self.title.setText(
             f"{spec.display_name}  <span style='color:{theme.MUTED}; "
@@ -102,7 +102,7 @@ class Inspector(QScrollArea):
         """Show only the settings that matter for the node's current values."""
         if self.form is None or self.node_id is None:
             return
-        node = self.doc.graph.node(self.node_id)
+        node = self.doc.focus_graph().node(self.node_id)
         rule = node.spec.relevance
         self.form.apply_relevance(rule(node.params) if rule is not None else None)
 
@@ -123,7 +123,7 @@ class Inspector(QScrollArea):
     def _commit(self, name: str, value: Any) -> None:
         if self.node_id is None or self.doc.locked:
             return
-        node = self.doc.graph.node(self.node_id)
+        node = self.doc.focus_graph().node(self.node_id)
         spec = node.spec.params.get(name)
         try:
             value = spec.coerce(value) if spec is not None else value
@@ -134,13 +134,13 @@ class Inspector(QScrollArea):
             return
         if node.params.get(name) == value:
             return
-        self.doc.push(SetParamCommand(self.doc, self.node_id, name, value))
+        self.doc.push(param_command(self.doc, self.node_id, name, value))
 
     def _on_graph_event(self, event: GraphEvent) -> None:
-        if self.node_id is None:
-            return
+        if self.node_id is None or self.doc.focus_path:
+            return  # inside a block the canvas redraws and selects the node again
         if event.kind == g.PARAM_CHANGED and event.node_id == self.node_id and self.form:
-            self.form.set_values(self.doc.graph.node(self.node_id).params)
+            self.form.set_values(self.doc.focus_graph().node(self.node_id).params)
             self._apply_relevance()
         elif event.kind == g.RESET or (
             event.kind == g.NODE_REMOVED and event.node_id == self.node_id
@@ -148,9 +148,10 @@ class Inspector(QScrollArea):
             self.show_nodes([])
 
     def _on_analysis(self, analysis: Analysis) -> None:
-        if self.node_id is None or self.node_id not in self.doc.graph.nodes:
+        analysis = self.doc.focus_analysis()  # inside a block, the block's own analysis
+        if self.node_id is None or self.node_id not in self.doc.focus_graph().nodes:
             return
-        graph = self.doc.graph
+        graph = self.doc.focus_graph()
         ins = []
         for edge in graph.edges_into(self.node_id):
             shape = analysis.node_shapes.get(edge.src.node)

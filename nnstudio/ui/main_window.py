@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 from nnstudio.core.project import Project
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.core.validation import Analysis
-from nnstudio.ui import settings_store
+from nnstudio.ui import settings_store, theme
 from nnstudio.ui.autosave import AutoSaver
 from nnstudio.ui.document import Document
 from nnstudio.ui.export_actions import ExportActions
 from nnstudio.ui.file_actions import FileActions
+from nnstudio.ui.graph import block_actions
 from nnstudio.ui.graph.scene import GraphScene
 from nnstudio.ui.graph.view import GraphView
 from nnstudio.ui.help_dialogs import ShortcutsDialog, show_about
@@ -294,6 +295,7 @@ class MainWindow(FileActions, QMainWindow):
         )
         edit_menu.addSeparator()
         edit_menu.addAction(self.action_select_all)
+        self.block_actions = block_actions.install(self, edit_menu)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.setObjectName("menu_view")
         self.view_menu.addActions([self.action_fit, self.action_auto_layout])
@@ -343,7 +345,11 @@ class MainWindow(FileActions, QMainWindow):
         self.params_label.setObjectName("status_params")
         self.zoom_label = QLabel("100 %", self)
         self.zoom_label.setObjectName("status_zoom")
-        for label in (self.problems_label, self.params_label, self.zoom_label):
+        self.autosave_label = QLabel(self)
+        self.autosave_label.setObjectName("status_autosave")
+        self.autosave_label.setStyleSheet(f"color: {theme.ERROR};")
+        self.autosave_label.hide()
+        for label in (self.autosave_label, self.problems_label, self.params_label, self.zoom_label):
             status.addPermanentWidget(label)
 
     def _connect(self) -> None:
@@ -368,10 +374,15 @@ class MainWindow(FileActions, QMainWindow):
         self.problems.node_requested.connect(self.reveal_node)
         self.view.zoom_changed.connect(self._show_zoom)
         self.autosaver.failed.connect(self._autosave_failed)
+        self.autosaver.saved.connect(self._autosave_succeeded)
 
     def _install_extensions(self) -> None:
         """Live training: toolbar, Training tab and Runs (a module of its own); lessons."""
         install_training(self)
+        from nnstudio.ui.ask import install as install_ask
+
+        install_ask(self)
+
         from nnstudio.ui.lessons.install import install as install_lessons
 
         install_lessons(self)
@@ -405,7 +416,14 @@ class MainWindow(FileActions, QMainWindow):
 
     # -- autosave ---------------------------------------------------------------------------
     def _autosave_failed(self, message: str) -> None:
+        """Stays in the status bar until an autosave succeeds: the work is not protected."""
         self.show_status(f"Autosave failed, so unsaved work is not protected: {message}")
+        self.autosave_label.setText("Autosave failing")
+        self.autosave_label.setToolTip(message)
+        self.autosave_label.show()
+
+    def _autosave_succeeded(self, _path: object = None) -> None:
+        self.autosave_label.hide()
 
     # -- status and title -------------------------------------------------------------------
     def show_status(self, message: str) -> None:

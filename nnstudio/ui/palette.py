@@ -13,11 +13,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.block_library import LibraryBlock
 from nnstudio.core.layers import LayerSpec, by_category
 from nnstudio.ui import theme
 from nnstudio.ui.mime import MIME_LAYER, layer_mime
 
 LAYER_ROLE = Qt.ItemDataRole.UserRole
+USER_BLOCKS = "My blocks"
+LIBRARY_PREFIX = "library:"
+"""Palette entries for saved blocks carry this and the file's path instead of a layer type."""
 
 
 def _dot_icon(color: QColor) -> QIcon:
@@ -106,6 +110,38 @@ class Palette(QWidget):
             Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
         )
         self.items[spec.name] = item
+
+    def set_user_blocks(self, blocks: list[LibraryBlock]) -> None:
+        """List the saved blocks under "My blocks"; they drag and add like layers."""
+        for i in range(self.tree.topLevelItemCount()):
+            if self.tree.topLevelItem(i).text(0) == USER_BLOCKS:
+                self.tree.takeTopLevelItem(i)
+                break
+        for name in [n for n in self.items if n.startswith(LIBRARY_PREFIX)]:
+            del self.items[name]
+        if not blocks:
+            return
+        bold = self.tree.font()
+        bold.setBold(True)
+        group = QTreeWidgetItem(self.tree, [USER_BLOCKS])
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        group.setFont(0, bold)
+        group.setForeground(0, QColor(theme.MUTED))
+        icon = _dot_icon(theme.category_color("Topology"))
+        for block in blocks:
+            key = LIBRARY_PREFIX + str(block.path)
+            item = QTreeWidgetItem(group, [block.name])
+            item.setData(0, LAYER_ROLE, key)
+            item.setIcon(0, icon)
+            item.setToolTip(0, f"<b>{block.name}</b><br>A block from your library.")
+            item.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDragEnabled
+            )
+            self.items[key] = item
+        group.setExpanded(True)
+        self.filter(self.search.text())
 
     def filter(self, text: str) -> None:
         """Show layers whose name, category or help mentions every word typed."""

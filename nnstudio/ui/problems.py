@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QWidget,
+)
 
+from nnstudio.core.datasets.locate import DataLocation, missing_location, relocated
 from nnstudio.core.validation import Analysis
 from nnstudio.ui import theme
 from nnstudio.ui.document import Document
@@ -47,12 +58,23 @@ class ProblemsPanel(QListWidget):
             "warning": _badge(theme.WARNING, "!"),
             "ok": _badge("#16A34A", "✓"),
         }
+        self._shown: list = []
+        self.locate_button: QPushButton | None = None
+        """Shown while the project's data file or folder is missing."""
         self.itemClicked.connect(self._clicked)
         doc.analysis_changed.connect(self.show_analysis)
         self.show_analysis(doc.analysis)
 
     def show_analysis(self, analysis: Analysis) -> None:
+        missing = missing_location(self.doc.project.dataset)
+        shown = [*analysis.problems, missing]
+        if self._shown == shown and self.count():
+            return  # most edits leave the problems as they were: keep the list, skip its layout
+        self._shown = shown
         self.clear()
+        self.locate_button = None
+        if missing is not None:
+            self._add_locate_row(missing)
         ordered = sorted(analysis.problems, key=lambda p: p.severity != "error")
         for problem in ordered:
             item = QListWidgetItem(self._icons[problem.severity], problem.message, self)
@@ -62,8 +84,52 @@ class ProblemsPanel(QListWidget):
             item = QListWidgetItem(self._icons["ok"], OK_TEXT, self)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
 
+    def _add_locate_row(self, missing: DataLocation) -> None:
+        """A row that says the data moved, with a Locate… button that points the project at it."""
+        what = "CSV file" if missing.kind == "file" else "data folder"
+        text = f"The {what} {missing.current} is not there: locate it."
+        item = QListWidgetItem(self._icons["error"], "", self)
+        item.setToolTip(text)
+        row = QWidget(self)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(22, 0, 4, 0)
+        label = QLabel(text, row)
+        label.setWordWrap(True)
+        button = QPushButton("Locate…", row)
+        button.setObjectName("locate_data_button")
+        button.clicked.connect(self.locate)
+        layout.addWidget(label, 1)
+        layout.addWidget(button)
+        item.setSizeHint(row.sizeHint())
+        self.setItemWidget(item, row)
+        self.locate_button = button
+
+    def choose_location(self, location: DataLocation) -> str:
+        """Ask for the moved file or folder; "" when cancelled (tests replace this)."""
+        start = str(Path(location.current).parent) if location.current else ""
+        if location.kind == "folder":
+            return QFileDialog.getExistingDirectory(self, "Locate the data folder", start)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Locate the CSV file", start, "CSV files (*.csv *.tsv *.txt);;All files (*)"
+        )
+        return path
+
+    def locate(self) -> bool:
+        """Point the dataset at the file or folder the user picks, as one undoable edit."""
+        missing = missing_location(self.doc.project.dataset)
+        if missing is None:
+            return False
+        path = self.choose_location(missing)
+        if not path:
+            return False
+        from nnstudio.ui.commands import SetDatasetCommand
+
+        config = relocated(self.doc.project.dataset, path)
+        return self.doc.push(SetDatasetCommand(self.doc, config, "Locate data"))
+
     def messages(self) -> list[str]:
-        return [self.item(i).text() for i in range(self.count()) if self.item(i).text() != OK_TEXT]
+        texts = (self.item(i).text() for i in range(self.count()))
+        return [text for text in texts if text and text != OK_TEXT]
 
     def _clicked(self, item: QListWidgetItem) -> None:
         node_id = item.data(NODE_ROLE)

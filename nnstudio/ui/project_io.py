@@ -27,9 +27,12 @@ def read_project(path: str | Path) -> LoadedProject:
     return load_project(path)
 
 
-def write_project(path: str | Path, project: Project, runs: RunBook | None = None) -> Path:
-    """Save atomically (keeping a .bak), with the project's runs."""
-    return save_project(nnstudio_path_for(path), project, runs)
+def write_project(
+    path: str | Path, project: Project, runs: RunBook | None = None, replace_read_only: bool = False
+) -> Path:
+    """Save atomically (keeping a .bak), with the project's runs; a read-only file raises
+    ReadOnlyFileError unless `replace_read_only` (the user said yes)."""
+    return save_project(nnstudio_path_for(path), project, runs, replace_read_only)
 
 
 def is_native(path: str | Path | None) -> bool:

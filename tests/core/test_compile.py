@@ -245,3 +245,92 @@ def test_parameter_limit_counts_only_what_is_built(monkeypatch) -> None:
     _set_limit(monkeypatch, 105)
     chain(graph, "n1", ("linear", {"units": 4096}))
     compile_graph(graph, FLAT)
+
+
+@pytest.mark.parametrize(
+    "odd_id",
+    [
+        "forward",
+        "training",
+        "keys",
+        "layers",
+        "a.b",
+        "x y",
+        "_n2",
+        "2",
+        "n2.weight",
+        "é",
+        "__init__",
+    ],
+)
+def test_any_node_id_compiles_and_runs(odd_id: str) -> None:
+    """Ids that are module attributes, hold dots or start oddly still compile, train and
+    keep weights apart; only the submodule's name differs from the id."""
+    graph = Graph()
+    chain(graph, None, ("input", {}))
+    graph.add_node("linear", {"units": 3}, node_id=odd_id)
+    graph.connect("n1", "out", odd_id, "in")
+    tail = chain(graph, odd_id, ("relu", {}), ("linear", {"units": 1}))
+    chain(graph, tail, ("output", {}))
+    model = compile_graph(graph, FLAT, seed=0)
+    x = torch.randn(4, 2)
+    inner = model.module_for(odd_id)
+    assert isinstance(inner, torch.nn.Linear) and inner.out_features == 3
+    torch.testing.assert_close(model(x), model.module_for(tail)(torch.relu(inner(x))))
+    assert [nid for nid, _m in model.parametric_layers()] == [odd_id, tail]
+    assert model.labels[odd_id] == f"Linear ({odd_id})"
+    state = model.state_dict()
+    assert len(state) == 4 and all(key.count(".") == 2 for key in state)
+    again = compile_graph(graph, FLAT, seed=5)
+    again.load_state_dict(state)  # the names are stable from one compile to the next
+    torch.testing.assert_close(again(x), model(x))
+
+
+def test_module_names_keep_plain_ids_and_never_collide() -> None:
+    from nnstudio.core.compile import module_name
+
+    assert module_name("n3") == "n3"  # saved files hold keys like layers.n3.weight
+    odd = ["forward", "keys", "a.b", "_n3", "", "n3 ", "é"]
+    names = [module_name(i) for i in ["n3", "x_y", *odd]]
+    assert len(set(names)) == len(names)
+    assert all("." not in n and n for n in names)
+
+
+def test_existing_weight_keys_still_load() -> None:
+    """A project saved before ids were mapped keeps loading: plain ids keep their keys."""
+    graph, ids = merge_graph("add")
+    model = compile_graph(graph, FLAT)
+    assert f"layers.{ids['head']}.weight" in model.state_dict()
+    assert f"layers.{ids['a_lin']}.bias" in model.state_dict()
+
+
+def test_a_project_with_odd_ids_saves_and_reopens_with_its_weights(tmp_path) -> None:
+    from nnstudio.core.datasets import DatasetConfig
+    from nnstudio.core.project import Project
+    from nnstudio.core.project_files import load_project, save_project
+
+    graph = Graph()
+    graph.add_node("input", node_id="keys")
+    graph.add_node("linear", {"units": 4}, node_id="training")
+    graph.add_node("tanh", node_id="a.b")
+    graph.add_node("linear", {"units": 1}, node_id="forward")
+    graph.add_node("output", node_id="out.put")
+    for a, b in (
+        ("keys", "training"),
+        ("training", "a.b"),
+        ("a.b", "forward"),
+        ("forward", "out.put"),
+    ):
+        graph.connect(a, "out", b, "in")
+    project = Project(graph, DatasetConfig("xor"))
+    model = compile_graph(graph, project.shape_context(), seed=3)
+    from nnstudio.core.run_io import single_run_book
+
+    book = single_run_book(project, model.state_dict(), None)
+    path = save_project(tmp_path / "odd.nnstudio", project, book)
+    loaded = load_project(path)
+    assert loaded.weights is not None and set(loaded.weights) == set(model.state_dict())
+    again = compile_graph(loaded.project.graph, loaded.project.shape_context(), seed=9)
+    again.load_state_dict(loaded.weights)
+    x = torch.randn(3, 2)
+    torch.testing.assert_close(again(x), model(x))

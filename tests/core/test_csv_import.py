@@ -172,7 +172,7 @@ def test_column_list_setting_round_trips_names_with_commas() -> None:
 def test_missing_file_and_empty_path_say_what_to_do(tmp_path) -> None:
     with pytest.raises(DatasetError, match="Import CSV"):
         load_dataset(config(""))
-    with pytest.raises(DatasetError, match="cannot be read"):
+    with pytest.raises(DatasetError, match=r"is not there\. Locate it"):
         dataset_info(config(str(tmp_path / "gone.csv")))
 
 

@@ -193,7 +193,7 @@ def test_topological_order_puts_sources_first() -> None:
     order = graph.topological_order()
     assert order.index("n1") < order.index("n2") < order.index("n4") < order.index("n5")
     # A file with a loop sneaked past connect() is caught by ordering, naming a node.
-    graph.edges.append(Edge.of("n4", "out", "n2", "in"))
+    graph._store_edge(Edge.of("n4", "out", "n2", "in"))
     with pytest.raises(GraphError, match="loop") as info:
         graph.topological_order()
     assert info.value.node_id in graph.nodes

@@ -155,7 +155,7 @@ def test_folder_without_t10k_splits_the_test_set_off_the_train_files(tmp_path) -
     ("change", "message"),
     [
         ("empty", "Choose the folder"),
-        ("missing", "does not exist"),
+        ("missing", "is not there"),
         ("no_train", "no train-images"),
         ("no_labels", "no train-labels"),
         ("count", "images but"),

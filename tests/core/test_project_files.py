@@ -335,8 +335,8 @@ def layer_project(layer_type: str) -> Project | None:
     from nnstudio.core.validation import analyze
 
     spec = LAYERS.get(layer_type)
-    if spec.role != "layer" or len(spec.inputs) != 1:
-        return None
+    if spec.role != "layer" or len(spec.inputs) != 1 or not spec.in_palette:
+        return None  # blocks are made from their content: see test_blocks
     ranks = spec.inputs[0].ranks or (1,)
     graph = Graph()
     ids = [

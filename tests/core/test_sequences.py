@@ -23,8 +23,23 @@ def all_splits(name: str, **values) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def test_the_four_tasks_are_declared() -> None:
-    assert set(SEQUENCES) == {"parity", "copy_token", "sorting", "adding"}
+def test_the_five_tasks_are_declared() -> None:
+    assert set(SEQUENCES) == {"parity", "copy_token", "sorting", "adding", "sort_positions"}
+
+
+def test_sort_positions_answers_read_the_tokens_in_increasing_order() -> None:
+    x, y = all_splits("sort_positions", length=7, vocab=9)
+    assert x.shape[1] == 7 and y.shape == x.shape and y.dtype == np.int64
+    assert all(len(set(row)) == 7 for row in x)  # different tokens: one right answer
+    picked = np.take_along_axis(x, y, axis=1)
+    assert (np.diff(picked, axis=1) > 0).all()
+    info = DatasetConfig("sort_positions", {"length": 7, "vocab": 9}).spec()
+    assert info.info({"length": 7, "vocab": 9, "n_samples": 50, "seed": 0}).target_steps == 7
+
+
+def test_sort_positions_needs_enough_tokens() -> None:
+    with pytest.raises(DatasetError, match="at least 8 tokens"):
+        load_dataset(DatasetConfig("sort_positions", {"length": 8, "vocab": 5}))
 
 
 def test_parity_label_is_the_count_of_ones_mod_two() -> None:

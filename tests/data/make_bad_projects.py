@@ -331,6 +331,55 @@ def build() -> dict[str, tuple[bytes, str]]:
         project_zip(history__json=b'{"version": 1, "series": {"val_loss": {"x": "a", "y": []}}}'),
         "history is damaged",
     )
+
+    # -- blocks (graph version 2) ------------------------------------------------------------
+    def block_doc(depth: int, repeat: int = 1, inner_change=None) -> dict[str, Any]:
+        inner: dict[str, Any] = {
+            "nodes": [
+                {"id": "i", "type": "block_input", "params": {}},
+                {"id": "t", "type": "tanh", "params": {}},
+                {"id": "o", "type": "block_output", "params": {}},
+            ],
+            "edges": [
+                {"src": ["i", "out"], "dst": ["t", "in"]},
+                {"src": ["t", "out"], "dst": ["o", "in"]},
+            ],
+        }
+        for _ in range(depth - 1):
+            inner = {
+                "version": 2,
+                "nodes": [
+                    {"id": "i", "type": "block_input", "params": {}},
+                    {"id": "b", "type": "block", "params": {}, "graph": inner},
+                    {"id": "o", "type": "block_output", "params": {}},
+                ],
+                "edges": [
+                    {"src": ["i", "out"], "dst": ["b", "i"]},
+                    {"src": ["b", "o"], "dst": ["o", "in"]},
+                ],
+            }
+
+        def change(d: dict[str, Any]) -> None:
+            graph = d["graph"]
+            graph["version"] = 2
+            block = {"id": "n9", "type": "block", "params": {"repeat": repeat}, "graph": inner}
+            if inner_change is not None:
+                inner_change(block)
+            graph["nodes"].insert(3, block)
+            graph["edges"][2] = {"src": ["n3", "out"], "dst": ["n9", "i"]}
+            graph["edges"].insert(3, {"src": ["n9", "o"], "dst": ["n4", "in"]})
+
+        return doc_with(change)
+
+    files["block_nested_too_deep.json"] = (jbytes(block_doc(12)), "nested more than 8 deep")
+    files["block_repeat_billion.json"] = (jbytes(block_doc(1, 10**9)), "at most 64")
+    files["block_without_content.json"] = (
+        jbytes(block_doc(1, inner_change=lambda b: b.pop("graph"))),
+        "content ('graph') is missing",
+    )
+    newer = block_doc(1)
+    newer["graph"]["version"] = 3
+    files["block_graph_version_newer.json"] = (jbytes(newer), "newer NN Studio")
     return files
 
 

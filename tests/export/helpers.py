@@ -15,13 +15,22 @@ from nnstudio.core.templates import TEMPLATES
 NEEDS_SKLEARN = {"digits_cnn", "swiglu_mlp"}
 
 
+def has_blocks(name: str) -> bool:
+    """Templates built on blocks do not export yet (a block is not yet written as a class of
+    its own); the exporter names the block instead, which a test checks."""
+    return any(n.type == "block" for n in TEMPLATES.get(name).build().graph.nodes.values())
+
+
 def available_templates() -> list[str]:
-    """Every template whose data this machine can load (two need scikit-learn)."""
+    """Every template whose data this machine can load (two need scikit-learn) and whose
+    layers all export."""
     try:
         import sklearn  # noqa: F401
     except ImportError:
-        return [t.name for t in TEMPLATES if t.name not in NEEDS_SKLEARN]
-    return [t.name for t in TEMPLATES]
+        names = [t.name for t in TEMPLATES if t.name not in NEEDS_SKLEARN]
+    else:
+        names = [t.name for t in TEMPLATES]
+    return [name for name in names if not has_blocks(name)]
 
 
 def load_generated(folder: Path, name: str) -> ModuleType:

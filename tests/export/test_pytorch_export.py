@@ -122,7 +122,7 @@ def test_settings_that_move_the_numbers_are_reproduced(tmp_path) -> None:
 
 
 def test_trained_weights_give_the_apps_outputs(tmp_path) -> None:
-    for name in ("residual_mlp", "lstm_parity", "transformer_copy"):
+    for name in ("residual_mlp", "lstm_parity", "pointer_sort"):
         project = TEMPLATES.get(name).build()
         dataset = load_dataset(project.dataset)
         app = compile_graph(project.graph, context_for(dataset), seed=123).eval()

@@ -14,7 +14,7 @@ from nnstudio.core.validation import analyze
 from nnstudio.training import ProbeOptions, Trainer
 
 QUIET = ProbeOptions(min_interval_s=1e9, weights_every=0, boundary_every=0)
-NEEDS_SKLEARN = {"digits_cnn", "swiglu_mlp"}
+NEEDS_SKLEARN = {"digits_cnn", "digits_resnet", "swiglu_mlp"}
 BUDGET_S = 60
 """Generous against the ~30 s aim, so a busy test machine does not fail the run."""
 
@@ -26,7 +26,17 @@ def promised_accuracy(description: str) -> float:
     return int(match.group(1)) / 100
 
 
-@pytest.mark.parametrize("name", ["digits_cnn", "lstm_parity", "transformer_copy", "swiglu_mlp"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "digits_cnn",
+        "digits_resnet",
+        "lstm_parity",
+        "transformer_copy",
+        "swiglu_mlp",
+        "pointer_sort",
+    ],
+)
 def test_template_reaches_its_promised_test_accuracy(name: str) -> None:
     if name in NEEDS_SKLEARN:
         pytest.importorskip("sklearn")

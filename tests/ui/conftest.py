@@ -16,6 +16,7 @@ def isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("NNSTUDIO_SETTINGS_DIR", str(folder))
     # Autosaves too: a test must never write to (or recover from) the user's own folder.
     monkeypatch.setenv("NNSTUDIO_RECOVERY_DIR", str(tmp_path / "recovery"))
+    monkeypatch.setenv("NNSTUDIO_BLOCKS_DIR", str(tmp_path / "blocks"))  # the block library
     yield folder
     from nnstudio.core.recovery import clear_session
 

@@ -134,7 +134,8 @@ def test_reopening_starts_from_the_current_csv_settings(qtbot, csv_file):
     assert dialog.normalization_combo.currentData() == "none"
     assert dialog.config() == DatasetConfig("csv", {**current.params, "delimiter": "auto",
                                                     "header": True, "max_categories": 20,
-                                                    "seed": 0})  # fmt: skip
+                                                    "seed": 0, "skip_lines": 0,
+                                                    "bad_values": "refuse"})  # fmt: skip
 
 
 def test_settings_panel_button_imports_with_undo(make_window, qtbot, csv_file):

@@ -20,6 +20,7 @@ import numpy as np
 
 from nnstudio.core.datasets.file_cache import FileCache
 from nnstudio.core.errors import DatasetError
+from nnstudio.core.safe_read import exists, open_regular, regular_stat
 
 TYPE_CODES: dict[int, str] = {
     0x08: "u1",
@@ -50,7 +51,7 @@ class IdxHeader:
 
 def _open(path: Path) -> BinaryIO:
     """The file's uncompressed bytes: gzip is recognised by its magic, not by the name."""
-    handle = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    handle = open_regular(path, DatasetError)  # a FIFO or device would block or never end
     start = handle.read(2)
     handle.seek(0)
     if start == b"\x1f\x8b":
@@ -94,11 +95,8 @@ _cache: FileCache[np.ndarray] = FileCache(_CACHE_SIZE)
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """All values of an IDX file as a native-endian array; the last few reads are cached."""
     path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise DatasetError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    stat = regular_stat(path, DatasetError)
+    key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size)
     cached = _cache.get(key)
     if cached is not None:
         return cached
@@ -140,6 +138,6 @@ def find_idx_file(folder: Path, prefix: str, kind: str) -> Path | None:
     for stem in (f"{prefix}-{kind}-idx{dims}-ubyte", f"{prefix}-{kind}.idx{dims}-ubyte"):
         for suffix in ("", ".gz"):
             candidate = folder / (stem + suffix)
-            if candidate.is_file():
+            if exists(candidate):  # a FIFO under that name is refused when read, not skipped
                 return candidate
     return None

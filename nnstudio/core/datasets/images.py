@@ -20,6 +20,7 @@ from nnstudio.core.datasets.sklearn_sets import fixed_info, load_digits, split_s
 from nnstudio.core.datasets.spec import DATASETS, DataInfo, DatasetSpec, RawData
 from nnstudio.core.errors import DatasetError
 from nnstudio.core.params import ParamSpec, params
+from nnstudio.core.safe_read import is_folder
 
 IMAGES = "Images"
 FASHION_FOLDER = "/usr/share/datasets/fashion-mnist"
@@ -52,9 +53,9 @@ def _folder(values: dict[str, Any], display_name: str) -> Path:
         raise DatasetError(f"Choose the folder that holds the {display_name} IDX files "
                            f"({FILE_NAMES}) in the Folder setting.")  # fmt: skip
     folder = Path(text).expanduser()
-    if not folder.is_dir():
-        raise DatasetError(f"The {display_name} folder {folder} does not exist: "
-                           "choose the folder that holds the IDX files.")  # fmt: skip
+    if not is_folder(folder):
+        raise DatasetError(f"The {display_name} folder {folder} is not there: locate it "
+                           "(Locate… in Problems, or the Folder setting).")  # fmt: skip
     return folder
 
 

@@ -16,4 +16,5 @@ def dataset_info(config: DatasetConfig) -> ShapeContext:
         num_classes=info.num_classes,
         target_dim=1 if info.task == "regression" else info.num_classes,
         integer_input=info.integer_input,
+        target_steps=info.target_steps,
     )

@@ -58,7 +58,9 @@ def _check_position(p: dict[str, Any]) -> None:
 def parity(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Bits 0/1; the label is 1 when the count of ones is odd."""
     bits = rng.integers(0, 2, size=(p["n_samples"], p["length"]))
-    return RawData(bits, bits.sum(axis=1) % 2, ["tokens"], class_names=("even", "odd"))
+    return RawData(
+        bits, bits.sum(axis=1) % 2, ["tokens"], class_names=("even", "odd"), token_count=2
+    )
 
 
 def copy_token(p: dict[str, Any], rng: np.random.Generator) -> RawData:
@@ -66,7 +68,9 @@ def copy_token(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     _check_position(p)
     tokens = rng.integers(0, p["vocab"], size=(p["n_samples"], p["length"]))
     names = tuple(str(t) for t in range(p["vocab"]))
-    return RawData(tokens, tokens[:, p["position"]], ["tokens"], class_names=names)
+    return RawData(
+        tokens, tokens[:, p["position"]], ["tokens"], class_names=names, token_count=p["vocab"]
+    )
 
 
 def _unsort(rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -93,7 +97,35 @@ def sorting(p: dict[str, Any], rng: np.random.Generator) -> RawData:
     # A shuffle or swap can leave a row sorted (all tokens equal, say): label what it is.
     labels = np.all(tokens[:, :-1] <= tokens[:, 1:], axis=1).astype(np.int64)
     order = rng.permutation(n)
-    return RawData(tokens[order], labels[order], ["tokens"], class_names=("unsorted", "sorted"))
+    return RawData(
+        tokens[order], labels[order], ["tokens"], class_names=("unsorted", "sorted"),
+        token_count=v,
+    )  # fmt: skip
+
+
+def _check_distinct(p: dict[str, Any]) -> None:
+    if p["vocab"] < p["length"]:
+        raise DatasetError(
+            f"Sequences of {p['length']} different tokens need at least {p['length']} "
+            "tokens: raise Tokens or use shorter sequences."
+        )
+
+
+def sort_positions(p: dict[str, Any], rng: np.random.Generator) -> RawData:
+    """Different tokens in random order; the answer is the positions that read them in
+    increasing order (argsort): one answer per step, each a position in the input."""
+    _check_distinct(p)
+    n, t, v = p["n_samples"], p["length"], p["vocab"]
+    tokens = np.argsort(rng.random((n, v)), axis=1)[:, :t]  # t different tokens per row
+    order = np.argsort(tokens, axis=1, kind="stable")
+    names = tuple(str(i) for i in range(t))
+    return RawData(tokens, order, ["tokens"], class_names=names)
+
+
+def _sort_positions_info(p: dict[str, Any]) -> DataInfo:
+    _check_distinct(p)
+    t = p["length"]
+    return DataInfo((t,), "classification", t, integer_input=True, target_steps=t)
 
 
 def adding(p: dict[str, Any], rng: np.random.Generator) -> RawData:
@@ -156,4 +188,14 @@ DATASETS.register(DatasetSpec(
     params=params(_n_samples(), _length(10), _seed()), num_classes=0, generate=None,
     is_2d=False, load=adding,
     describe=lambda p: DataInfo((p["length"], 2), "regression", 0), kind="sequence",
+))  # fmt: skip
+DATASETS.register(DatasetSpec(
+    name="sort_positions", display_name="Sort (point to positions)", category=CATEGORY,
+    task="classification",
+    help="Different tokens in random order. The answer is where to look, step by step, to "
+    "read them in increasing order: the position of the smallest, then of the next, and so "
+    "on. Each answer is a position in the input, which is what a Pointer layer gives.",
+    params=params(_n_samples(), _length(6), _vocab(20), _seed()), num_classes=6,
+    generate=None, is_2d=False, load=sort_positions, describe=_sort_positions_info,
+    kind="sequence",
 ))  # fmt: skip

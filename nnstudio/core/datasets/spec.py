@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.datasets.edited import Point, check_points, points_to_rows
 from nnstudio.core.datasets.features import build_features, check_feature_names
 from nnstudio.core.errors import DatasetError, ParamError
 from nnstudio.core.params import ParamSet
@@ -32,6 +33,8 @@ class DataInfo:
     num_classes: int
     integer_input: bool = False
     """The inputs are whole-number token ids (for an Embedding), not real numbers."""
+    target_steps: int = 0
+    """How many answers each sample has (a pointer network's sorted order); 0 means one."""
 
 
 @dataclass
@@ -54,6 +57,31 @@ class RawData:
     until then (1/255 turns them into 0..1)."""
     normalize_target: str = "none"
     """How to rescale a regression target, again with train-split statistics only."""
+    token_count: int = 0
+    """For token sequences: how many different token ids there are (0 for other data)."""
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How a table's columns were rescaled: kept so new rows in the data's own units can be
+    scaled the same way, and scaled values turned back into those units."""
+
+    columns: np.ndarray
+    """Which columns are rescaled (a bool mask); the others pass through."""
+    shift: np.ndarray
+    scale: np.ndarray
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """(N, columns) in the data's units -> the network's float32 inputs."""
+        x = np.array(x, dtype=np.float32, copy=True)
+        x[:, self.columns] = ((x[:, self.columns] - self.shift) / self.scale).astype(np.float32)
+        return x
+
+    def invert(self, x: np.ndarray) -> np.ndarray:
+        """Scaled values back in the data's own units (float64)."""
+        x = np.array(x, dtype=np.float64, copy=True)
+        x[:, self.columns] = x[:, self.columns] * self.scale + self.shift
+        return x
 
 
 Loader = Callable[[dict[str, Any], np.random.Generator], RawData]
@@ -101,7 +129,7 @@ class DatasetSpec:
 
 DATASETS: Registry[DatasetSpec] = Registry("dataset")
 
-_CONFIG_KEYS = ("name", "params", "train", "val", "test", "features")
+_CONFIG_KEYS = ("name", "params", "train", "val", "test", "features", "points")
 
 
 def get_spec(name: str) -> DatasetSpec:
@@ -144,6 +172,9 @@ class DatasetConfig:
     test: float = 0.2
     features: tuple[str, ...] = ()
     """Derived features added after x1, x2 (the raw coordinates are always inputs)."""
+    points: tuple[Point, ...] | None = None
+    """2D data edited by hand (see `edited.py`), used instead of the generator's draw and
+    split as each point says; None (the default, and absent in files) draws the points."""
 
     def spec(self) -> DatasetSpec:
         return get_spec(self.name)
@@ -172,10 +203,15 @@ class DatasetConfig:
             raise DatasetError(
                 f"Extra inputs are made from 2D points; {self.spec().display_name} has none."
             )
+        if self.points is not None:
+            spec = self.spec()
+            if spec.generate is None:
+                raise DatasetError(f"{spec.display_name} has no 2D points to edit by hand.")
+            check_points(points_to_rows(self.points), spec.task, spec.num_classes)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, for project files."""
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "params": dict(self.params),
             "train": self.train,
@@ -183,6 +219,9 @@ class DatasetConfig:
             "test": self.test,
             "features": list(self.features),
         }
+        if self.points is not None:
+            data["points"] = points_to_rows(self.points)
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> DatasetConfig:
@@ -217,6 +256,11 @@ class DatasetConfig:
             raise DatasetError(
                 f"Extra inputs are made from 2D points; {spec.display_name} has none."
             )
+        points = None
+        if "points" in data:
+            if spec.generate is None:
+                raise DatasetError(f"{spec.display_name} has no 2D points to edit by hand.")
+            points = check_points(data["points"], spec.task, spec.num_classes)
         return cls(
             name=name,
             params={key: resolved[key] for key in raw_params},
@@ -224,6 +268,7 @@ class DatasetConfig:
             val=val,
             test=test,
             features=check_feature_names(features),
+            points=points,
         )
 
 
@@ -251,6 +296,12 @@ class Dataset:
     """A readable name per class index, where the data has them (iris species, CSV labels)."""
     kind: str = "points"
     """One of KINDS: what a sample looks like."""
+    input_scaling: Scaling | None = None
+    """How table inputs were rescaled (train-split statistics); None when they were not."""
+    target_scaling: Scaling | None = None
+    """How a regression target was rescaled; None when it was not."""
+    token_count: int = 0
+    """Token sequences: the number of token ids (0 to this minus one); 0 for other data."""
 
     @property
     def feature_shape(self) -> tuple[int, ...]:
@@ -260,6 +311,12 @@ class Dataset:
     def target_dim(self) -> int:
         """Width of the network output: 1 for regression, the class count otherwise."""
         return 1 if self.task == "regression" else self.num_classes
+
+    @property
+    def target_steps(self) -> int:
+        """Answers per sample when there are several (class ids of shape (N, steps)), else 0."""
+        y = self.y_train
+        return int(y.shape[1]) if self.task != "regression" and y.ndim == 2 else 0
 
     @property
     def is_2d(self) -> bool:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnstudio.core.datasets.edited import split_points
 from nnstudio.core.datasets.features import build_features, feature_labels
-from nnstudio.core.datasets.spec import Dataset, DatasetConfig, DatasetSpec, check_ratios
+from nnstudio.core.datasets.spec import (
+    Dataset,
+    DatasetConfig,
+    DatasetSpec,
+    Scaling,
+    check_ratios,
+)
 from nnstudio.core.errors import DatasetError
 
 
@@ -57,14 +64,17 @@ def load_dataset(config: DatasetConfig) -> Dataset:
     if spec.load is not None:
         return _load_raw(config, spec, values, rng)
     assert spec.generate is not None
-    points, targets = spec.generate(values, rng)
-    _check_generated(spec, points, targets)
-    points = np.asarray(points, dtype=np.float32)
-    targets = _targets(spec.display_name, targets, spec.task, spec.num_classes)
-    parts = split_indices(len(points), config.ratios(), rng)
-    raw = [points[idx] for idx in parts]
+    if config.points is not None:
+        raw, ys = split_points(config.points, spec.task)
+    else:
+        points, targets = spec.generate(values, rng)
+        _check_generated(spec, points, targets)
+        points = np.asarray(points, dtype=np.float32)
+        targets = _targets(spec.display_name, targets, spec.task, spec.num_classes)
+        parts = split_indices(len(points), config.ratios(), rng)
+        raw = [points[idx] for idx in parts]
+        ys = [targets[idx] for idx in parts]
     xs = [build_features(p, config.features) for p in raw]
-    ys = [targets[idx] for idx in parts]
     return Dataset(
         name=spec.name,
         task=spec.task,
@@ -157,10 +167,13 @@ def _load_raw(
     if raw.value_scale != 1.0:
         xs = [px * np.float32(raw.value_scale) for px in xs]
     ys = [_targets(label, py, info.task, info.num_classes) for _px, py in picked]
+    input_scaling = target_scaling = None
     if raw.normalize != "none":
-        xs = normalize_splits(xs, raw.normalize, raw.scaled_columns)
+        input_scaling = fit_scaling(xs[0], raw.normalize, raw.scaled_columns)
+        xs = [input_scaling.apply(x) for x in xs]
     if raw.normalize_target != "none" and info.task == "regression":
-        ys = normalize_splits(ys, raw.normalize_target)
+        target_scaling = fit_scaling(ys[0], raw.normalize_target)
+        ys = [target_scaling.apply(y) for y in ys]
     return Dataset(
         name=spec.name,
         task=info.task,
@@ -169,7 +182,28 @@ def _load_raw(
         **_splits(xs, ys),
         class_names=tuple(raw.class_names),
         kind=spec.kind,
+        input_scaling=input_scaling,
+        target_scaling=target_scaling,
+        token_count=raw.token_count,
     )
+
+
+def fit_scaling(train: np.ndarray, method: str, columns: np.ndarray | None = None) -> Scaling:
+    """The shift and scale `method` takes from the train split's columns (those in `columns`)."""
+    mask = np.ones(train.shape[1], dtype=bool) if columns is None else np.asarray(columns, bool)
+    if train.ndim != 2 or mask.shape != (train.shape[1],):
+        raise DatasetError("Only tables of numbers (samples, columns) can be normalized.")
+    part = train[:, mask].astype(np.float64)
+    if not mask.any() or len(train) == 0:
+        shift, scale = np.zeros(int(mask.sum())), np.ones(int(mask.sum()))
+    elif method == "standardize":
+        shift, scale = part.mean(axis=0), part.std(axis=0)
+    elif method == "minmax":
+        shift, scale = part.min(axis=0), part.max(axis=0) - part.min(axis=0)
+    else:
+        raise DatasetError(f"Unknown normalization {method!r}; use standardize or minmax.")
+    scale = np.where(scale > 1e-12, scale, 1.0)  # a constant column stays put, not NaN
+    return Scaling(mask, shift, scale)
 
 
 def normalize_splits(
@@ -177,23 +211,5 @@ def normalize_splits(
 ) -> list[np.ndarray]:
     """Rescale every split with statistics of the train split (xs[0]) only, so nothing about
     the validation or test data leaks into training."""
-    train = xs[0]
-    mask = np.ones(train.shape[1], dtype=bool) if columns is None else np.asarray(columns, bool)
-    if train.ndim != 2 or mask.shape != (train.shape[1],):
-        raise DatasetError("Only tables of numbers (samples, columns) can be normalized.")
-    if not mask.any() or len(train) == 0:
-        return xs
-    part = train[:, mask].astype(np.float64)
-    if method == "standardize":
-        shift, scale = part.mean(axis=0), part.std(axis=0)
-    elif method == "minmax":
-        shift, scale = part.min(axis=0), part.max(axis=0) - part.min(axis=0)
-    else:
-        raise DatasetError(f"Unknown normalization {method!r}; use standardize or minmax.")
-    scale = np.where(scale > 1e-12, scale, 1.0)  # a constant column stays put, not NaN
-    result = []
-    for x in xs:
-        x = x.astype(np.float32, copy=True)
-        x[:, mask] = ((x[:, mask] - shift) / scale).astype(np.float32)
-        result.append(x)
-    return result
+    scaling = fit_scaling(xs[0], method, columns)
+    return [scaling.apply(x) for x in xs]

@@ -10,6 +10,8 @@ from nnstudio.core.layers import (
     activations,
     attention,
     basic,
+    blocks,
+    encoder_decoder,
     gated,
     merge,
     norm,
@@ -28,7 +30,19 @@ from nnstudio.core.registry import Registry
 
 LAYERS: Registry[LayerSpec] = Registry("layer type")
 
-for _module in (basic, shaping, activations, gated, norm, vision, sequence, attention, merge):
+for _module in (
+    basic,
+    shaping,
+    activations,
+    gated,
+    norm,
+    vision,
+    sequence,
+    attention,
+    encoder_decoder,
+    merge,
+    blocks,
+):
     for _spec in _module.LAYERS:
         LAYERS.register(_spec)
 
@@ -50,6 +64,8 @@ def by_category() -> dict[str, list[LayerSpec]]:
     """The catalog grouped for the palette, categories in teaching order."""
     groups: dict[str, list[LayerSpec]] = {}
     for spec in LAYERS:
+        if not spec.in_palette:
+            continue
         groups.setdefault(spec.category, []).append(spec)
     order = {name: i for i, name in enumerate(CATEGORY_ORDER)}
     return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))))

@@ -69,6 +69,8 @@ def _expected_output(p: Params, ctx: ShapeContext) -> int:
 def _output_shape(p: Params, ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
     want = _expected_output(p, ctx)
     got = ins[0]
+    if ctx.target_steps:
+        return _stepwise_output_shape(p, got, want, ctx.target_steps)
     if got != (want,):
         units = f"{want} unit" if want == 1 else f"{want} units"
         values = "1 value" if want == 1 else f"{want} values"
@@ -78,6 +80,23 @@ def _output_shape(p: Params, ins: Sequence[Shape], ctx: ShapeContext) -> Shape:
             else f"add a Flatten and a Linear with {units} before it"
         )
         raise ShapeError(f"Output needs {values} per sample but gets {fmt_shape(got)}: {fix}.")
+    return got
+
+
+def _stepwise_output_shape(p: Params, got: Shape, classes: int, steps: int) -> Shape:
+    """Each sample has `steps` answers (a pointer network's sorted order): the network gives
+    (steps, classes), a row of class scores per answer, as a Pointer layer does."""
+    if not LOSSES.get(p["loss"]).per_class:
+        raise ShapeError(
+            f"Each sample has {steps} answers, one class each: set the task to Multi-class "
+            "with Cross-entropy."
+        )
+    if got != (steps, classes):
+        raise ShapeError(
+            f"Output needs ({steps}, {classes}) per sample, a score for each of {classes} "
+            f"classes at each of {steps} answer steps, but gets {fmt_shape(got)}: end with a "
+            "Pointer layer whose query and memory have those lengths."
+        )
     return got
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 Shape = tuple[int, ...]
 Params = dict[str, Any]
-Role = Literal["input", "output", "layer"]
+Role = Literal["input", "output", "layer", "block_input", "block_output"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class ShapeContext:
     target_dim: int = 1
     integer_input: bool | None = None
     """Whether the data are whole-number token ids; None when unknown."""
+    target_steps: int = 0
+    """Answers per sample when the target is a sequence of class ids (a pointer network's
+    sorted order): the Output then takes (classes, steps). 0 means one answer per sample."""
     data_problem: str | None = None
     """Why the data could not be described (a missing file, say), for the Input to show."""
 
@@ -49,6 +52,7 @@ class PortSpec:
 
 
 ShapeRule = Callable[[Params, Sequence[Shape], ShapeContext], Shape]
+ShapesRule = Callable[[Params, Sequence[Shape], ShapeContext], tuple[Shape, ...]]
 CountRule = Callable[[Params, Sequence[Shape]], int]
 Builder = Callable[[Params, Sequence[Shape]], "nn.Module"]
 
@@ -100,6 +104,11 @@ class LayerSpec:
     role: Role = "layer"
     relevance: Callable[[Params], Relevance] | None = None
     """Which params matter for the current values; None: all of them, all choices."""
+    output_shapes: ShapesRule | None = None
+    """For a layer with several outputs: one shape per output port, in order. Layers with
+    one output leave it None and `shape` gives that output's shape."""
+    in_palette: bool = True
+    """False for declarations made only by other means (blocks and their ports)."""
     stackable: bool = True
     """Whether several copies with different weights can run stacked in one step (variants
     trained together). False for layers whose batch statistics would mix the copies."""

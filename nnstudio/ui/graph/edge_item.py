@@ -15,10 +15,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.core.graph import Edge
+from nnstudio.core.layers import Shape, fmt_shape
 from nnstudio.ui import theme
 
 LABEL_PX = 16
 EDGE_COLOR = "#94A3B8"
+LOD_LABEL = 0.4
+"""Below this zoom the shape label is not drawn (the same threshold as node details)."""
 
 
 SKIP_DISTANCE = 260.0
@@ -40,6 +43,9 @@ def curve(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
+_UNSET = object()
+
+
 class EdgeItem(QGraphicsPathItem):
     def __init__(self, edge: Edge) -> None:
         super().__init__()
@@ -51,12 +57,24 @@ class EdgeItem(QGraphicsPathItem):
         self._font = QFont()
         self._font.setPixelSize(LABEL_PX)
         self._label_rect = QRectF()
+        self._bounds = QRectF()
+        self._shape: object = _UNSET
 
     def set_ends(self, start: QPointF, end: QPointF) -> None:
         self.prepareGeometryChange()
         path = curve(start, end)
         self.setPath(path)
         self._place_label()
+
+    def set_shape(self, shape: Shape | None, src_label: str, dst_label: str) -> None:
+        """Show the tensor shape this wire carries; unchanged shapes cost nothing, so a whole
+        graph's wires can be refreshed after every edit."""
+        if shape == self._shape:
+            return
+        self._shape = shape
+        self.set_label(fmt_shape(shape) if shape is not None else "")
+        carries = f": carries {fmt_shape(shape)}" if shape is not None else ""
+        self.setToolTip(f"{src_label} → {dst_label}{carries}")
 
     def set_label(self, text: str) -> None:
         if text != self.label:
@@ -66,6 +84,7 @@ class EdgeItem(QGraphicsPathItem):
             self.update()
 
     def _place_label(self) -> None:
+        self._bounds = super().boundingRect().adjusted(-4, -4, 4, 4)
         if not self.label:
             self._label_rect = QRectF()
             return
@@ -76,9 +95,12 @@ class EdgeItem(QGraphicsPathItem):
         # Above the wire, so it never covers the wire itself or the ports at either end.
         top = mid.y() - height - 9
         self._label_rect = QRectF(mid.x() - width / 2, top, width, height)
+        self._bounds = self._bounds.united(self._label_rect)
 
     def boundingRect(self) -> QRectF:
-        return super().boundingRect().adjusted(-4, -4, 4, 4).united(self._label_rect)
+        # Cached: Qt asks for it for every wire on every repaint, and a Python override is
+        # the slow part of that at a thousand wires.
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -91,7 +113,8 @@ class EdgeItem(QGraphicsPathItem):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LOD_LABEL)
         selected = self.isSelected()
         color = QColor(theme.ACCENT if selected else EDGE_COLOR)
         painter.setPen(
@@ -99,7 +122,7 @@ class EdgeItem(QGraphicsPathItem):
         )
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
-        if self.label:
+        if self.label and lod >= LOD_LABEL:
             painter.setPen(QPen(color, 1.0))
             painter.setBrush(QColor(theme.BASE))
             painter.drawRoundedRect(self._label_rect, 6, 6)

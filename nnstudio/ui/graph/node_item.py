@@ -26,6 +26,20 @@ PORT_RADIUS = 8.0
 PAD = 12.0
 TITLE_PX = 21
 DETAIL_PX = 17
+LOD_DETAIL = 0.4
+"""Below this zoom a node shows only its layer name: summaries, counts and port labels would
+be too small to read, and drawing their text is most of a node's paint time."""
+LOD_BARE = 0.2
+"""Below this zoom a node is a coloured card with no text at all (the whole-graph overview)."""
+
+
+_MARGIN = PORT_RADIUS * 1.5 + 2
+_BOUNDS = QRectF(
+    -NODE_WIDTH / 2 - _MARGIN,
+    -NODE_HEIGHT / 2 - _MARGIN,
+    NODE_WIDTH + 2 * _MARGIN,
+    NODE_HEIGHT + 2 * _MARGIN,
+)
 
 
 def _font(pixels: int, bold: bool = False) -> QFont:
@@ -93,7 +107,10 @@ class PortItem(QGraphicsEllipseItem):
 
 
 class NodeItem(QGraphicsItem):
-    """One node card. Its position is the node's centre, the same number the model stores."""
+    """One node card. Its position is the node's centre, the same number the model stores.
+
+    It has no itemChange override: Qt calls that for every change of every item (a dozen per
+    new node), which made pasting hundreds of nodes slow; the scene reroutes wires itself."""
 
     def __init__(self, node: Node) -> None:
         super().__init__()
@@ -104,9 +121,9 @@ class NodeItem(QGraphicsItem):
         self.detail = ""
         self.problems: list[Problem] = []
         self.inactive = False
+        self._analysis_state: tuple[int | None, list[Problem], bool] | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         self.setPos(QPointF(*node.pos))
@@ -130,6 +147,10 @@ class NodeItem(QGraphicsItem):
     def set_analysis(
         self, param_count: int | None, problems: list[Problem], inactive: bool
     ) -> None:
+        state = (param_count, problems, inactive)
+        if state == self._analysis_state:
+            return  # most nodes are unchanged by one edit: skip the tooltip and the repaint
+        self._analysis_state = state
         self.problems = problems
         self.inactive = inactive
         errors = [p for p in problems if p.severity == "error"]
@@ -162,10 +183,7 @@ class NodeItem(QGraphicsItem):
 
     # -- drawing ----------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        m = PORT_RADIUS * 1.5 + 2
-        return QRectF(
-            -NODE_WIDTH / 2 - m, -NODE_HEIGHT / 2 - m, NODE_WIDTH + 2 * m, NODE_HEIGHT + 2 * m
-        )
+        return _BOUNDS  # the same for every node; Qt asks for it on every repaint
 
     def body_rect(self) -> QRectF:
         return QRectF(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
@@ -178,16 +196,27 @@ class NodeItem(QGraphicsItem):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LOD_BARE)
         rect = self.body_rect()
         error = self.has_error
-        # soft shadow
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(15, 23, 42, 22))
-        painter.drawRoundedRect(rect.translated(0, 2), 8, 8)
+        if lod >= LOD_DETAIL:  # soft shadow
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(15, 23, 42, 22))
+            painter.drawRoundedRect(rect.translated(0, 2), 8, 8)
+        if self.spec.name == "block":  # a stack of cards: there is more inside
+            painter.setPen(QPen(QColor(theme.BORDER), 1.0))
+            painter.setBrush(QColor(theme.BASE))
+            painter.drawRoundedRect(rect.translated(5, -5), 8, 8)
         body = QPainterPath()
         body.addRoundedRect(rect, 8, 8)
-        painter.fillPath(body, QColor(theme.ERROR_FILL if error else theme.BASE))
+        if lod < LOD_BARE and not error:
+            # No text at this size: a card tinted by its category keeps the structure legible.
+            tint = QColor(self.color)
+            tint.setAlpha(120)
+            painter.fillPath(body, tint)
+        else:
+            painter.fillPath(body, QColor(theme.ERROR_FILL if error else theme.BASE))
         # category stripe on the left edge
         painter.save()
         painter.setClipPath(body)
@@ -204,6 +233,12 @@ class NodeItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, 8, 8)
+        if lod < LOD_BARE:
+            return
+        if lod < LOD_DETAIL:
+            name_rect = QRectF(rect.left() + PAD, rect.top(), rect.width() - 2 * PAD, rect.height())
+            self._draw_text(painter, name_rect, self.spec.display_name, _font(24, True), theme.TEXT)
+            return
 
         labelled = len(self.inputs) > 1
         left = rect.left() + PAD + (14 if labelled else 0)
@@ -269,13 +304,6 @@ class NodeItem(QGraphicsItem):
         if rest and (elided == rest or len(elided.strip(" ·…")) >= 4):
             room = QRectF(rect.left() + used, rect.top(), room_width, rect.height())
             self._draw_text(painter, room, rest, regular, "#334155")
-
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            scene = self.scene()
-            if scene is not None and hasattr(scene, "node_item_moved"):
-                scene.node_item_moved(self)
-        return super().itemChange(change, value)
 
     def set_badge(self, text: str) -> None:
         """Pin a short note ("37 % dead") to the card's top-right corner; "" removes it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -17,6 +17,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
 from nnstudio.ui import theme
+from nnstudio.ui.graph.breadcrumb import Breadcrumb
 from nnstudio.ui.graph.scene import GraphScene
 from nnstudio.ui.mime import layer_from_mime
 
@@ -55,6 +56,9 @@ class GraphView(QGraphicsView):
         self._space = False
         scene.doc.graph_event.connect(self._repaint)
         scene.doc.project_replaced.connect(self._repaint)
+        # A child of the view, not of its viewport: the viewport scrolls its children along.
+        self.breadcrumb = Breadcrumb(scene.doc, self)
+        scene.doc.focus_changed.connect(lambda _path: QTimer.singleShot(0, self.fit_to_view))
 
     def _repaint(self, *_args: object) -> None:
         self.viewport().update()

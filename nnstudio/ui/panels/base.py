@@ -46,10 +46,15 @@ class LayoutWidget(pg.GraphicsLayoutWidget):
         PaintTime.seconds += time.perf_counter() - started
 
 
+MAX_AXIS = 1e300
+"""The largest axis bound; a loss of 1e308 read from a file still gives a finite range."""
+
+
 def nice_ceiling(value: float) -> float:
     """The next of 1, 2, 5, 10, 20, ... at or above `value`: a range bound that moves rarely."""
     if not math.isfinite(value) or value <= 0:
         return 1.0
+    value = min(value, MAX_AXIS)  # 10.0 ** 309 overflows, and Qt cannot draw such ranges
     exponent = math.floor(math.log10(value))
     for mantissa in (1.0, 2.0, 5.0, 10.0):
         bound = mantissa * 10.0**exponent

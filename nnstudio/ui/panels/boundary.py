@@ -85,6 +85,13 @@ class BoundaryPanel(Panel):
             self.colorbar.setLevels((0.0, 1.0))
             self._points_classes(data)
 
+    def show_points(self, data) -> None:
+        """Redraw the data points (after the data was edited by hand)."""
+        if data.task == "regression":
+            self._points_regression(data)
+        else:
+            self._points_classes(data)
+
     def _points_classes(self, data) -> None:
         classes = range(max(data.num_classes, 2))
         brushes = {c: pg.mkBrush(class_color(c)) for c in classes}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QTabWidget, QVBoxLayout, QWidget
 
@@ -25,6 +25,9 @@ LOCKED_TEXT = (
 
 class TrainingUI(QObject):
     """Everything training adds to one main window."""
+
+    dashboard_built = Signal(object)
+    """The TrainingDashboard, once it exists (it is built after the first paint)."""
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -134,6 +137,7 @@ class TrainingUI(QObject):
         self.training_layout.addWidget(self.dashboard)
         self.host = PanelHost(self.controller, self.dashboard.panels)
         self._build_run_views()
+        self.dashboard_built.emit(self.dashboard)
         self.refresh_preview()
         self._follow_current_run()
 

@@ -10,7 +10,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.memory import is_out_of_memory
 from nnstudio.training.control import TrainingControl
+from nnstudio.training.data_swap import DataInbox, take_new_data
 from nnstudio.ui.training.mailbox import SnapshotMailbox
 
 
@@ -20,13 +22,16 @@ def explain_failure(exc: BaseException) -> str:
         return str(exc)
     name = type(exc).__name__
     text = str(exc)
-    if name == "OutOfMemoryError" or "out of memory" in text.lower():
+    if is_out_of_memory(exc) and "cuda" in text.lower():
         return (
             "The GPU ran out of memory. Use a smaller batch size or smaller layers, or train "
             "on the CPU."
         )
-    if isinstance(exc, MemoryError):
-        return "The computer ran out of memory: use smaller layers or a smaller dataset."
+    if is_out_of_memory(exc):
+        return (
+            "The computer ran out of memory: use a smaller batch size, smaller layers or "
+            "fewer samples."
+        )
     return f"Training failed with an unexpected error ({name}: {text}). Your work is intact."
 
 
@@ -88,6 +93,8 @@ class TrainingWorker(QObject):
         """When set, score the first run's weights on this split instead of training."""
         self.mailbox = SnapshotMailbox()
         self.session: Any = None
+        self.data_inbox = DataInbox()
+        """New training data (2D points edited by hand) for the running session."""
 
     def _put(self, reports: dict[str, Any]) -> None:
         if self.mailbox.put(reports):
@@ -128,7 +135,7 @@ class TrainingWorker(QObject):
                 )
             )
             for _reports in session.run(sink=self._put):
-                pass
+                take_new_data(session, self.data_inbox)
             states = dict(session.final_states)
         except Exception as exc:
             traceback.print_exc()

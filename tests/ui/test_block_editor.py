@@ -1,0 +1,119 @@
+"""Blocks on the canvas: group, open with a double-click, edit inside, go back out with the
+breadcrumb, save to the library and add from the palette."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from nnstudio.ui.palette import LIBRARY_PREFIX, USER_BLOCKS
+
+
+def test_group_open_edit_inside_and_leave(make_window, qtbot) -> None:
+    window = make_window("spiral_mlp")
+    doc, scene, actions = window.document, window.scene, window.block_actions
+    scene.select_nodes(["n2", "n3"])
+    block_id = actions.group_selection()
+    assert block_id and doc.graph.nodes[block_id].type == "block"
+    assert scene.selected_node_ids() == [block_id]
+    assert not window.view.breadcrumb.isVisible()
+    # Double-click opens it: the canvas shows the inside, the breadcrumb the way back.
+    item = scene.nodes[block_id]
+    where = item.scenePos()
+    point = window.view.mapFromScene(where)
+    qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert doc.focus_path == [block_id]
+    assert set(scene.nodes) == {"in", "n2", "n3", "out"}
+    crumbs = [b.text() for b in window.view.breadcrumb.buttons]
+    assert crumbs == ["Network", f"Block ({block_id})"]
+    assert window.view.breadcrumb.isVisible()
+    # Inside, shapes come from outside the block: the Linear sees the 2 input features.
+    analysis = doc.focus_analysis()
+    assert analysis.node_shapes["n2"] == (16,) and analysis.ok
+    # Edit a setting inside through the inspector; the top sees the change, undo reverts it.
+    scene.select_nodes(["n2"])
+    total = doc.analysis.total_params
+    window.inspector._commit("units", 8)
+    assert doc.graph.nodes[block_id].block.graph.nodes["n2"].params["units"] == 8
+    assert doc.analysis.total_params < total
+    assert scene.selected_node_ids() == ["n2"]  # the selection survives the redraw
+    doc.undo_stack.undo()
+    assert doc.analysis.total_params == total
+    # Add a layer inside and wire it in; the block's ports stay.
+    relu = scene.add_node_at("relu", where)
+    assert relu in doc.graph.nodes[block_id].block.graph.nodes
+    # Back out with the breadcrumb.
+    window.view.breadcrumb.buttons[0].click()
+    assert doc.focus_path == [] and block_id in scene.nodes
+    assert not window.view.breadcrumb.isVisible()
+
+
+def test_group_refusal_is_said_in_the_status_bar(make_window) -> None:
+    window = make_window("spiral_mlp")
+    window.scene.select_nodes(["n1", "n2"])
+    assert window.block_actions.group_selection() is None
+    assert "stays outside blocks" in window.status_text()
+    assert window.document.undo_stack.count() == 0
+
+
+def test_save_a_block_to_the_library_and_add_it_from_the_palette(make_window) -> None:
+    window = make_window("spiral_mlp")
+    scene, actions = window.scene, window.block_actions
+    scene.select_nodes(["n2", "n3"])
+    block_id = actions.group_selection()
+    window.document.push(
+        __import__("nnstudio.ui.commands", fromlist=["x"]).param_command(
+            window.document, block_id, "name", "Dense tanh"
+        )
+    )
+    scene.select_nodes([block_id])
+    actions.save_selection()
+    keys = [k for k in window.palette.items if k.startswith(LIBRARY_PREFIX)]
+    assert len(keys) == 1
+    groups = [window.palette.tree.topLevelItem(i).text(0)
+              for i in range(window.palette.tree.topLevelItemCount())]  # fmt: skip
+    assert groups[-1] == USER_BLOCKS
+    # A new project can use it.
+    window.new_from_template("xor_mlp")
+    new_id = window.add_layer_at_centre(keys[0])
+    node = window.document.graph.nodes[new_id]
+    assert node.block is not None and node.params["name"] == "Dense tanh"
+    window.document.undo_stack.undo()
+    assert new_id not in window.document.graph.nodes
+
+
+def test_ungroup_from_the_menu(make_window) -> None:
+    window = make_window("spiral_mlp")
+    scene, actions = window.scene, window.block_actions
+    scene.select_nodes(["n2", "n3"])
+    block_id = actions.group_selection()
+    scene.select_nodes([block_id])
+    restored = actions.ungroup_selection()
+    assert sorted(restored) == ["n2", "n3"]
+    assert block_id not in window.document.graph.nodes
+
+
+def test_undoing_the_grouping_while_inside_goes_back_to_the_top(make_window) -> None:
+    window = make_window("spiral_mlp")
+    doc, scene = window.document, window.scene
+    scene.select_nodes(["n2", "n3"])
+    block_id = window.block_actions.group_selection()
+    scene.open_block(block_id)
+    assert doc.focus_path == [block_id]
+    doc.undo_stack.undo()
+    assert doc.focus_path == []
+    assert set(scene.nodes) == set(doc.graph.nodes)
+    assert not window.view.breadcrumb.isVisible()
+
+
+def test_inside_a_block_connections_are_checked_against_the_shapes_from_outside(make_window):
+    window = make_window("transformer_copy")
+    doc, scene = window.document, window.scene
+    block_id = next(n for n, node in doc.graph.nodes.items() if node.block is not None)
+    scene.open_block(block_id)
+    linear = scene.add_node_at("linear", scene.nodes["in"].scenePos())
+    before = doc.undo_stack.count()
+    src = scene.nodes["in"].port("out", False)
+    dst = scene.nodes[linear].port("in", True)
+    assert not scene.connect_ports(src, dst)  # (10, 32) arrives there: Linear wants flat
+    assert doc.undo_stack.count() == before
+    assert f"Linear ({linear}) needs a flat input but gets (10, 32)" in window.status_text()
