@@ -195,21 +195,19 @@ class Predictor:
 
             return hook
 
-        handles = [
-            self.model.layers[step.node_id].register_forward_hook(keep(step.node_id))
-            for step in self.model._steps
-        ]
+        steps = self.model.schedule()
+        handles = [module.register_forward_hook(keep(node_id)) for node_id, module, _s in steps]
         try:
             out = self.model(tensor)
         finally:
             for handle in handles:
                 handle.remove()
-        input_id = self.model._input_id
+        input_id = self.model.input_id
         result = [Activation(input_id, "Input", tensor[0].float().numpy())]
-        for step in self.model._steps:
-            if step.node_id in seen:
-                values = seen[step.node_id][0].float().numpy()
-                result.append(Activation(step.node_id, self.model.labels[step.node_id], values))
+        for node_id, _module, _sources in steps:
+            if node_id in seen:
+                values = seen[node_id][0].float().numpy()
+                result.append(Activation(node_id, self.model.labels[node_id], values))
         return self.decide(out.numpy()), result
 
     @torch.no_grad()
@@ -229,7 +227,7 @@ class Predictor:
 
         handles = [
             module.register_forward_pre_hook(keep(node_id))
-            for node_id, module in self.model.layers.items()
+            for node_id, module in self.model.parametric_layers()  # blocks opened
             if isinstance(module, (SelfAttention, nn.TransformerEncoderLayer))
         ]
         try:

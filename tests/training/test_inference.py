@@ -117,11 +117,11 @@ def test_attention_weights_are_distributions_over_the_steps() -> None:
     project, data, trainer = trained("transformer_copy", epochs=1)
     predictor = Predictor(project, trainer.model.state_dict(), data)
     found = predictor.attention(data.x_test[:1])
-    assert len(found) == 1
-    (weights,) = found.values()
+    assert len(found) == 2, "the encoder block runs twice: one attention per copy"
     steps = data.feature_shape[0]
-    assert weights.shape[1:] == (steps, steps)
-    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
+    for weights in found.values():
+        assert weights.shape[1:] == (steps, steps)
+        np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
     # Asking for them leaves the answer unchanged.
     again = Predictor(project, trainer.model.state_dict(), data).predict(data.x_test[:1])
     np.testing.assert_array_equal(again.outputs, predictor.predict(data.x_test[:1]).outputs)
