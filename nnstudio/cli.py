@@ -34,6 +34,12 @@ COMMANDS = ("train", "runs", "export", "predict", "lessons", "lesson")
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from nnstudio.launch_check import check_display_libraries
+
+    problem = check_display_libraries()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 3
     from nnstudio.ui.app import run_app
 
     return run_app(args.project)

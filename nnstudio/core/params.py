@@ -93,6 +93,18 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
+def range_text(spec: ParamSpec) -> str:
+    """The declared range in words ("1e-06 to 100", "at least 1"), for fields and messages."""
+    low, high = spec.minimum, spec.maximum
+    if low is not None and high is not None:
+        return f"{_fmt(low)} to {_fmt(high)}"
+    if low is not None:
+        return f"at least {_fmt(low)}"
+    if high is not None:
+        return f"at most {_fmt(high)}"
+    return "any number"
+
+
 @dataclass(frozen=True)
 class ParamSet:
     """An ordered group of ParamSpecs with lookups and whole-dict validation."""

@@ -29,9 +29,10 @@ TRAINING_PARAMS = params(
         "learning_rate",
         "float",
         0.01,
-        "How big each update step is. Too small crawls; too large bounces or blows up.",
+        "How big each update step is. Too small crawls; too large bounces or blows up "
+        "(up to 100, so a lesson can show a run diverging).",
         minimum=1e-6,
-        maximum=10.0,
+        maximum=100.0,
         log_scale=True,
         decimals=6,
     ),

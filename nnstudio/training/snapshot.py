@@ -106,6 +106,10 @@ class Snapshot:
     steps_per_epoch: int = 0
     seconds: float = 0.0
     """Wall time this report covers (since the previous report of the same run)."""
+    stopped_early: bool = False
+    """The final report of a run that early stopping ended."""
+    best_epoch: int = 0
+    """With early stopping: the epoch whose validation loss was lowest (0 when unknown)."""
     eta_seconds: float = float("nan")
     """Time left until the session ends, from its pace so far (reports included)."""
 

@@ -264,6 +264,7 @@ class Trainer:
     ) -> list[Snapshot]:
         """The loop's report: one snapshot; the final one after early stopping's restore."""
         message = ""
+        best_epoch = 0
         if status == "finished":
             message = self._early_note
             early = self.early_stopping
@@ -272,11 +273,14 @@ class Trainer:
                 epoch = self.step_count // self.steps_per_epoch
                 restored = early.restore_best and early.restore(self.model, epoch)
                 message = early.message(epoch, stopped_early, restored)
+                best_epoch = early.best_epoch
         snap = self._snapshot(pending, status, since, since_step)
         if snap.status != "diverged":
             snap.grad_norms = grads
             if status == "finished":
                 snap.message = message
+                snap.stopped_early = stopped_early
+                snap.best_epoch = best_epoch
         return [snap]
 
     def _snapshot(

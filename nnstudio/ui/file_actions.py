@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 DROP_SUFFIXES = (PROJECT_SUFFIX, ".json")
 """Files that open when dropped on the window."""
+CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz")
+"""Tables that go to the CSV import dialog when dropped on the window."""
 
 
 UNSAVED_NOTE = "Your changes are still open here and not saved: try another folder or name."
@@ -228,20 +230,22 @@ class FileActions:
     # A drop anywhere in the window lands here: the canvas ignores everything but layers from
     # the palette, so Qt hands a dropped file on to the window.
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        self._take_project_drag(event)
+        self._take_file_drag(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        self._take_project_drag(event)
+        self._take_file_drag(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._take_project_drag(event)
+        path = self._take_file_drag(event)
         if path is not None:
             # Open after the drop returns: the file manager that started the drag waits on
             # it, and opening may ask about unsaved changes.
             QTimer.singleShot(0, self, lambda: self.open_dropped(path))
 
-    def _take_project_drag(self, event: QDropEvent) -> Path | None:
-        path = dropped_project(event.mimeData())
+    def _take_file_drag(self, event: QDropEvent) -> Path | None:
+        """Take any dropped local file: a project opens, a CSV table goes to the import
+        dialog, and anything else gets a status line saying what can be dropped."""
+        path = dropped_file(event.mimeData())
         if path is None:
             event.ignore()
             return None
@@ -254,19 +258,39 @@ class FileActions:
         return path
 
     def open_dropped(self, path: Path) -> bool:
-        if self.editing_locked:
-            self.show_status("Stop training before opening another project.")
+        kind = dropped_kind(path)
+        if kind is None:
+            self.show_status(
+                f"Cannot use {path.name} here: drop a project (.nnstudio, .json) to open it, "
+                "or a table (.csv) to import it as the dataset."
+            )
             return False
+        if self.editing_locked:
+            what = "opening another project" if kind == "project" else "importing a CSV file"
+            self.show_status(f"Stop training before {what}.")
+            return False
+        if kind == "csv":
+            self.settings_dock.show()
+            self.settings_dock.raise_()
+            self.settings_panel.open_csv_import(str(path))
+            return True
         return self.open_file(path)
 
 
-def dropped_project(mime: QMimeData) -> Path | None:
-    """The first local project file (.nnstudio or .json) among dropped URLs, if any."""
+def dropped_kind(path: Path) -> str | None:
+    """ "project", "csv", or None for a file the window cannot use."""
+    name = path.name.lower()
+    if path.suffix.lower() in DROP_SUFFIXES:
+        return "project"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    return None
+
+
+def dropped_file(mime: QMimeData) -> Path | None:
+    """The first local file among dropped URLs, a usable one first."""
     if not mime.hasUrls():
         return None
-    for url in mime.urls():
-        if url.isLocalFile():
-            path = Path(url.toLocalFile())
-            if path.suffix.lower() in DROP_SUFFIXES:
-                return path
-    return None
+    files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    usable = [f for f in files if dropped_kind(f) is not None]
+    return (usable or files or [None])[0]

@@ -15,6 +15,7 @@ from nnstudio.core.validation import Analysis
 from nnstudio.ui import theme
 from nnstudio.ui.commands import param_command
 from nnstudio.ui.document import Document
+from nnstudio.ui.output_follow import CompoundCommand, task_change_commands
 from nnstudio.ui.param_widgets import ParamForm
 
 HINT = "Select a node on the canvas to see and edit its settings."
@@ -75,9 +76,11 @@ class Inspector(QScrollArea):
         for widget in (self.title, self.help, self.shapes, self.problems):
             widget.setVisible(single)
         self.hint.setVisible(not single)
+        self.many: list[str] = []
         if not single:
             count = len(node_ids)
             self.hint.setText(HINT if count == 0 else f"{count} nodes selected.")
+            self._show_shared_form(node_ids)
             return
         node = self.doc.focus_graph().node(node_id)
         spec = node.spec
@@ -94,6 +97,47 @@ class Inspector(QScrollArea):
             self.form_holder.addWidget(self.form)
         self._set_form_enabled(not self.doc.locked)
         self._on_analysis(self.doc.analysis)
+
+    def _show_shared_form(self, node_ids: list[str]) -> None:
+        """Several nodes of one type: one form whose edits go to all of them at once."""
+        graph = self.doc.focus_graph()
+        nodes = [graph.nodes[n] for n in node_ids if n in graph.nodes]
+        types = {n.type for n in nodes}
+        if len(nodes) < 2 or len(types) != 1 or not len(nodes[0].spec.params):
+            return
+        spec = nodes[0].spec
+        self.many = [n.id for n in nodes]
+        self.hint.setText(
+            f"{len(nodes)} {spec.display_name} layers selected: a change here sets it on all."
+        )
+        self.form = ParamForm(spec.params, self.widget(), name="inspector_form")
+        self.form.set_values(nodes[0].params)
+        self.form.committed.connect(self._commit_many)
+        self.form_holder.addWidget(self.form)
+        self._set_form_enabled(not self.doc.locked)
+
+    def _commit_many(self, name: str, value: Any) -> None:
+        from nnstudio.core.errors import GraphError
+        from nnstudio.core.graph_edits import set_param_on
+        from nnstudio.ui.commands import GraphEditCommand, edit_command
+
+        if self.doc.locked or not self.many:
+            return
+        ids = list(self.many)
+        text = f"Set {name} on {len(ids)} layers"
+        try:
+            command = edit_command(
+                self.doc,
+                text,
+                lambda: GraphEditCommand(
+                    self.doc, text, lambda g: set_param_on(g, ids, name, value)
+                ),
+                lambda g: set_param_on(g, ids, name, value),
+            )
+        except GraphError as exc:
+            self.status_message.emit(str(exc))
+            return
+        self.doc.push(command)
 
     def clear(self) -> None:
         self.show_nodes([])
@@ -133,6 +177,11 @@ class Inspector(QScrollArea):
                 self.form.set_values(node.params)
             return
         if node.params.get(name) == value:
+            return
+        if name == "task" and "loss" in node.params and not self.doc.focus_path:
+            # A new task gets a loss that fits it, as one undo step.
+            steps = task_change_commands(self.doc, self.node_id, value)
+            self.doc.push(CompoundCommand(f"Change {node.spec.display_name} task", steps))
             return
         self.doc.push(param_command(self.doc, self.node_id, name, value))
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.project import Project
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.core.validation import Analysis
-from nnstudio.ui import settings_store, theme
+from nnstudio.ui import theme, window_layout
 from nnstudio.ui.autosave import AutoSaver
 from nnstudio.ui.document import Document
 from nnstudio.ui.export_actions import ExportActions
@@ -90,6 +90,7 @@ class MainWindow(FileActions, QMainWindow):
         self._on_analysis(self.document.analysis)
         self._install_extensions()
         self.exports = ExportActions(self)
+        self.default_state = QByteArray(self.saveState(STATE_VERSION))
         self.restore_layout()
         QTimer.singleShot(0, self.view.fit_to_view)
 
@@ -308,6 +309,11 @@ class MainWindow(FileActions, QMainWindow):
         self.panels_menu.setObjectName("menu_panels")
         for dock in self.docks:
             self._add_dock_toggle(dock)
+        reset = QAction("Reset &Window Layout", self)
+        reset.setObjectName("action_reset_window_layout")
+        reset.setStatusTip("Put the window and its panels back to their first-run size")
+        reset.triggered.connect(self.reset_window_layout)
+        self.view_menu.addAction(reset)
         help_menu = bar.addMenu("&Help")
         help_menu.setObjectName("menu_help")
         help_menu.addActions([self.action_shortcuts, self.action_about])
@@ -477,7 +483,9 @@ class MainWindow(FileActions, QMainWindow):
 
     def _on_selection(self, node_ids: list[str]) -> None:
         self.inspector.show_nodes(node_ids)
-        if node_ids:
+        if node_ids and not self.editing_locked:
+            if not self.inspector_dock.toggleViewAction().isChecked():
+                self.inspector_dock.show()  # a closed Inspector comes back on a click
             self.inspector_dock.raise_()
 
     def _on_project_replaced(self) -> None:
@@ -551,21 +559,19 @@ class MainWindow(FileActions, QMainWindow):
 
     # -- layout memory ----------------------------------------------------------------------
     def restore_layout(self) -> None:
-        settings = settings_store.app_settings()
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
-        state = settings.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, STATE_VERSION)
+        window_layout.restore(self, STATE_VERSION)
 
     def save_layout(self) -> None:
-        settings = settings_store.app_settings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState(STATE_VERSION))
-        settings.sync()
+        window_layout.save(self, STATE_VERSION)
+
+    def reset_window_layout(self) -> None:
+        window_layout.reset(self, self.default_state, STATE_VERSION)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_docks_checked", False):
+            self._docks_checked = True
+            QTimer.singleShot(0, lambda: window_layout.check_docks(self))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not all(guard() for guard in self.close_guards) or not self.confirm_discard():

@@ -1,9 +1,11 @@
 """Editors generated from ParamSpec declarations, so no form in the app lists a setting twice.
 
-Spin boxes take their range, step, decimals and special text from the declaration, so a value
-outside the declared range cannot be typed in and committed. Every editor's tooltip is the
-declaration's help line, and each emits `committed(value)` only when the user confirms a
-change (Enter, focus out, a click), never when the program sets a value.
+Spin boxes take their step, decimals and special text from the declaration. A number outside
+the declared range can be typed, but it is not committed: it stays visible, the field turns red
+and says what is allowed (`problem_changed`), until the user fixes it. Nothing is silently
+clamped or undone. Every editor's tooltip is the declaration's help line and its range, and each
+emits `committed(value)` only when the user confirms a change (Enter, focus out, a click),
+never when the program sets a value.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.params import ParamSet, ParamSpec, Relevance
+from nnstudio.core.errors import ParamError
+from nnstudio.core.params import ParamSet, ParamSpec, Relevance, range_text
 
 INT_LIMIT = 2**31 - 1
 _PARTIAL_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d*)?([eE][+-]?\d*)?$")
@@ -76,16 +79,49 @@ def nice_step(value: float, steps: int) -> float:
     return float(f"{value:.12g}")
 
 
-class IntEditor(_Narrow, QSpinBox):
+_INVALID_STYLE = "border: 1px solid #d9534f;"
+
+
+class _RangeChecked:
+    """Holds a typed number that is out of range instead of committing or clamping it."""
+
+    spec: ParamSpec
+    _last: Any
+    problem: str = ""
+
+    def _check(self, value: Any) -> bool:
+        """True when `value` is allowed; otherwise show why and keep the text as typed."""
+        try:
+            self.spec.coerce(value)
+        except ParamError as exc:
+            self._set_problem(f"{exc} Allowed: {range_text(self.spec)}.")
+            return False
+        self._set_problem("")
+        return True
+
+    def _set_problem(self, text: str) -> None:
+        if text == self.problem:
+            return
+        self.problem = text
+        self.setStyleSheet(_INVALID_STYLE if text else "")  # type: ignore[attr-defined]
+        self.setToolTip(text or editor_tooltip(self.spec))  # type: ignore[attr-defined]
+        self.problem_changed.emit(text)
+
+
+class IntEditor(_RangeChecked, _Narrow, QSpinBox):
     committed = Signal(object)
+    problem_changed = Signal(str)
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.narrow()
         self.spec = spec
-        low = -INT_LIMIT if spec.minimum is None else int(max(spec.minimum, -INT_LIMIT))
-        high = INT_LIMIT if spec.maximum is None else int(min(spec.maximum, INT_LIMIT))
-        self.setRange(low, high)
+        # The box takes any int, so an out-of-range entry stays visible with its message. A
+        # special text ("Full batch") shows at the box's minimum, so that bound stays.
+        low = -INT_LIMIT
+        if spec.special_value_text and spec.minimum is not None:
+            low = int(max(spec.minimum, -INT_LIMIT))
+        self.setRange(low, INT_LIMIT)
         self.setSingleStep(int(spec.step or 1))
         if spec.special_value_text:
             self.setSpecialValueText(spec.special_value_text)
@@ -105,20 +141,22 @@ class IntEditor(_Narrow, QSpinBox):
         self.setValue(int(value))
         self.blockSignals(False)
         self._last = int(value)
+        self._set_problem("")
 
     def current(self) -> int:
-        return self.value()
+        return self._last if self.problem else self.value()
 
     def _changed(self, value: int) -> None:
-        if value != self._last:
+        if self._check(value) and value != self._last:
             self._last = value
             self.committed.emit(value)
 
 
-class FloatEditor(_Narrow, QDoubleSpinBox):
+class FloatEditor(_RangeChecked, _Narrow, QDoubleSpinBox):
     """A float spin box that reads and writes plain or scientific notation ("1e-08")."""
 
     committed = Signal(object)
+    problem_changed = Signal(str)
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,10 +165,10 @@ class FloatEditor(_Narrow, QDoubleSpinBox):
         tiny = spec.minimum is not None and 0 < spec.minimum < 10.0**-spec.decimals
         self._display_decimals = spec.decimals
         self.setDecimals(15 if (spec.log_scale or tiny) else spec.decimals)
-        self.setRange(
-            -1e12 if spec.minimum is None else spec.minimum,
-            1e12 if spec.maximum is None else spec.maximum,
-        )
+        low = -1e12
+        if spec.special_value_text and spec.minimum is not None:
+            low = spec.minimum
+        self.setRange(low, 1e12)  # out-of-range entries stay visible with their message
         if spec.step:
             self.setSingleStep(spec.step)
         elif not spec.log_scale:
@@ -149,7 +187,9 @@ class FloatEditor(_Narrow, QDoubleSpinBox):
 
     def stepBy(self, steps: int) -> None:
         if self.spec.log_scale and self.value() > 0:
-            self.setValue(min(max(nice_step(self.value(), steps), self.minimum()), self.maximum()))
+            low = self.spec.minimum if self.spec.minimum is not None else self.minimum()
+            high = self.spec.maximum if self.spec.maximum is not None else self.maximum()
+            self.setValue(min(max(nice_step(self.value(), steps), low), high))
         else:
             super().stepBy(steps)
 
@@ -188,12 +228,13 @@ class FloatEditor(_Narrow, QDoubleSpinBox):
         self.setValue(float(value))
         self.blockSignals(False)
         self._last = self.value()
+        self._set_problem("")
 
     def current(self) -> float:
-        return self.value()
+        return self._last if self.problem else self.value()
 
     def _changed(self, value: float) -> None:
-        if value != self._last:
+        if self._check(value) and value != self._last:
             self._last = value
             self.committed.emit(value)
 
@@ -296,11 +337,18 @@ _EDITORS = {
 }
 
 
+def editor_tooltip(spec: ParamSpec) -> str:
+    """The help line, and for numbers the range they may take."""
+    if spec.kind in ("int", "float") and (spec.minimum is not None or spec.maximum is not None):
+        return f"{spec.help}\nAllowed: {range_text(spec)}."
+    return spec.help
+
+
 def make_editor(spec: ParamSpec, parent: QWidget | None = None) -> Editor:
     """The editor widget for one declared parameter, named `param_<name>`."""
     editor = _EDITORS[spec.kind](spec, parent)
     editor.setObjectName(f"param_{spec.name}")
-    editor.setToolTip(spec.help)
+    editor.setToolTip(editor_tooltip(spec))
     return editor
 
 
@@ -325,6 +373,8 @@ class ParamForm(QWidget):
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.layout_.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.editors: dict[str, Editor] = {}
+        self.notes: dict[str, QLabel] = {}
+        self._shown: dict[str, bool] = {}
         skipped = set(skip)
         for spec in param_set:
             if spec.name in skipped:
@@ -342,6 +392,24 @@ class ParamForm(QWidget):
                 label.setWordWrap(True)  # long labels wrap rather than widen the whole panel
                 self.layout_.addRow(label, editor)
             self.editors[spec.name] = editor
+            if isinstance(editor, (IntEditor, FloatEditor)):
+                self._add_note(spec.name, editor)
+
+    def _add_note(self, name: str, editor: IntEditor | FloatEditor) -> None:
+        """An inline line under the field that says what is allowed while the entry is not."""
+        note = QLabel(self)
+        note.setObjectName(f"note_{name}")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #d9534f;")
+        self.layout_.addRow(note)
+        self.layout_.setRowVisible(note, False)
+        self.notes[name] = note
+
+        def show(text: str) -> None:
+            note.setText(text)
+            self.layout_.setRowVisible(note, bool(text) and self._shown.get(name, True))
+
+        editor.problem_changed.connect(show)
 
     def set_values(self, values: Mapping[str, Any]) -> None:
         for name, editor in self.editors.items():
@@ -353,6 +421,10 @@ class ParamForm(QWidget):
         for name, editor in self.editors.items():
             shown = relevance is None or relevance.shown is None or name in relevance.shown
             self.layout_.setRowVisible(editor, shown)
+            self._shown[name] = shown
+            if name in self.notes:
+                note = self.notes[name]
+                self.layout_.setRowVisible(note, shown and bool(note.text()))
             if isinstance(editor, ChoiceEditor):
                 editor.restrict(relevance.choices.get(name) if relevance else None)
 

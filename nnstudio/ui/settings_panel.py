@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +35,7 @@ from nnstudio.ui.commands import SetDatasetCommand, SetTrainingCommand
 from nnstudio.ui.csv_import_dialog import CsvImportDialog
 from nnstudio.ui.dataset_preview import DatasetPreview
 from nnstudio.ui.document import Document
+from nnstudio.ui.output_follow import CompoundCommand, output_follow_commands
 from nnstudio.ui.param_widgets import ParamForm
 
 SPLIT_MAX = 90
@@ -115,7 +117,7 @@ class SettingsPanel(QScrollArea):
         self.import_csv_button = QPushButton("Import CSV…", group)
         self.import_csv_button.setObjectName("import_csv_button")
         self.import_csv_button.setToolTip("Use your own table from a CSV file, with a preview.")
-        self.import_csv_button.clicked.connect(self.open_csv_import)
+        self.import_csv_button.clicked.connect(lambda: self.open_csv_import())
         top.addRow("", self.import_csv_button)
         self.csv_dialog: CsvImportDialog | None = None
         layout.addLayout(top)
@@ -304,7 +306,11 @@ class SettingsPanel(QScrollArea):
             self.status_message.emit(str(exc))
             self.load_dataset()
             return
-        if self.doc.push(SetDatasetCommand(self.doc, config, text)) is False:
+        command: QUndoCommand = SetDatasetCommand(self.doc, config, text)
+        follow = output_follow_commands(self.doc, config)
+        if follow:  # the Output's task and loss follow the data, in the same undo step
+            command = CompoundCommand(text, [command, *follow])
+        if self.doc.push(command) is False:
             self.load_dataset()
 
     def _push_training(self, settings_change: dict[str, Any], optimizer: dict | None, text: str):
@@ -334,14 +340,17 @@ class SettingsPanel(QScrollArea):
         new = dataclasses.replace(config, name=name, params={}, features=tuple(features))
         self._push_dataset(new, f"Choose dataset {spec.display_name}")
 
-    def open_csv_import(self) -> None:
-        """Open the CSV import dialog (not blocking); OK makes its result the dataset."""
+    def open_csv_import(self, path: str | None = None) -> None:
+        """Open the CSV import dialog (not blocking), reading `path` when given (a dropped
+        file); OK makes its result the dataset."""
         dialog = CsvImportDialog(copy.deepcopy(self.doc.project.dataset), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._csv_imported(dialog.config()))
         dialog.finished.connect(lambda _result: setattr(self, "csv_dialog", None))
         self.csv_dialog = dialog
         dialog.open()
+        if path:
+            dialog.load_file(path)
 
     def _csv_imported(self, config: DatasetConfig) -> None:
         if config.to_dict() != self.doc.project.dataset.to_dict():

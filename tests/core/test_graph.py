@@ -265,3 +265,20 @@ def _node(**overrides: object) -> dict[str, object]:
 def test_from_dict_refuses_bad_data(data: object, pattern: str) -> None:
     with pytest.raises(GraphError, match=pattern):
         graph_from_dict(data)
+
+
+def test_auto_layout_wraps_a_deep_chain_into_bands() -> None:
+    """Issue 15 item 12: 23 layers in one line zoom out to about 23 %; bands keep it readable."""
+    from nnstudio.core.layout import MAX_COLUMNS, auto_layout
+    from nnstudio.core.templates import mlp
+
+    graph = mlp([8] * 10, "relu")  # input, 10 × (linear, relu), linear, output: 23 nodes
+    positions = auto_layout(graph)
+    xs = {x for x, _y in positions.values()}
+    ys = sorted({y for _x, y in positions.values()})
+    assert len(xs) == MAX_COLUMNS
+    assert len(ys) == -(-len(graph.nodes) // MAX_COLUMNS)
+    order = graph.topological_order()
+    # Read like text: left to right within a band, bands top to bottom.
+    keys = [(positions[n][1], positions[n][0]) for n in order]
+    assert keys == sorted(keys)

@@ -211,7 +211,7 @@ def test_what_differs_and_what_needs_fresh_weights() -> None:
 @pytest.mark.parametrize(
     ("text", "phrase"),
     [
-        ("learning_rate=0.1,100", "at most 10"),
+        ("learning_rate=0.1,1000", "at most 100"),
         ("learning_rate=-1,0.1", "at least"),
         ("learning_rate=abc,0.1", "must be a number"),
         ("seed=1.5,2", "whole number"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QSpinBox
 
 from nnstudio.ui.commands import AddNodeCommand, SetParamCommand
 from nnstudio.ui.inspector import HINT
@@ -45,7 +45,7 @@ def test_edit_units_by_typing_then_undo_redo(make_window, qtbot):
     assert window.inspector_dock.isVisible()
     box = window.inspector.findChild(QSpinBox, "param_units")
     assert box is not None and box.value() == 16
-    assert (box.minimum(), box.maximum()) == (1, 65536)
+    assert "1 to 65536" in box.toolTip()
     assert "neurons" in box.toolTip()
     type_into(qtbot, box, "32")
     assert graph.nodes[linear].params["units"] == 32
@@ -59,7 +59,13 @@ def test_edit_units_by_typing_then_undo_redo(make_window, qtbot):
     assert graph.nodes[linear].params["units"] == 32 and box.value() == 32
 
 
-def test_out_of_range_values_cannot_be_committed(make_window, qtbot):
+def shown(label: QLabel) -> bool:
+    """Shown in its form (the Inspector's dock may sit behind another tab)."""
+    return label.isVisibleTo(label.parentWidget())
+
+
+def test_out_of_range_values_say_what_is_allowed_and_stay_visible(make_window, qtbot):
+    """Issue 15 item 7: no silent revert or clamp; the field says the range until fixed."""
     window = make_window("spiral_mlp")
     doc = window.document
     doc.push(AddNodeCommand(doc, "dropout", (0.0, 200.0)))
@@ -69,19 +75,29 @@ def test_out_of_range_values_cannot_be_committed(make_window, qtbot):
 
     select_by_click(qtbot, window, linear)
     units = window.inspector.findChild(QSpinBox, "param_units")
-    type_into(qtbot, units, "0")  # below the minimum of 1: reverts on Enter
+    note = window.inspector.findChild(QLabel, "note_units")
+    type_into(qtbot, units, "0")  # below the minimum of 1
     assert doc.graph.nodes[linear].params["units"] == 16
     assert doc.undo_stack.count() == depth
-    type_into(qtbot, units, "9999999")  # digits past the maximum are refused as typed
-    assert doc.graph.nodes[linear].params["units"] == 9999 == units.value()
+    assert units.text() == "0"  # what the user typed is still there
+    assert shown(note) and "1 to 65536" in note.text()
+    assert "1 to 65536" in units.toolTip()
+    type_into(qtbot, units, "1000000000")  # 10^9 units: too many, said so, not clamped
+    assert units.value() == 10**9 and "too large" in note.text()
+    assert doc.graph.nodes[linear].params["units"] == 16
+    type_into(qtbot, units, "64")  # fixed: committed, the note goes away
+    assert doc.graph.nodes[linear].params["units"] == 64
+    assert not shown(note) and "65536" in units.toolTip()
 
     window.scene.select_nodes([dropout])
     rate = window.inspector.findChild(QDoubleSpinBox, "param_p")
-    type_into(qtbot, rate, "0.99")
+    p_note = window.inspector.findChild(QLabel, "note_p")
+    type_into(qtbot, rate, "-0.5")
     assert doc.graph.nodes[dropout].params["p"] == 0.5
-    assert doc.undo_stack.count() == depth + 1  # only the earlier units edit
+    assert rate.text() == "-0.5" and shown(p_note) and "at least 0" in p_note.text()
+    assert doc.undo_stack.count() == depth + 1  # only the units edit
     type_into(qtbot, rate, "0.25")
-    assert doc.graph.nodes[dropout].params["p"] == 0.25
+    assert doc.graph.nodes[dropout].params["p"] == 0.25 and not shown(p_note)
 
 
 def test_checkbox_and_choice_edits(make_window, qtbot):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QSpinBox
 
 from nnstudio.core.datasets import DATASETS
 from nnstudio.core.settings import TRAINING_PARAMS
@@ -50,12 +50,15 @@ def test_choose_dataset_then_undo(make_window, qtbot):
     choose(qtbot, panel.dataset_combo, "plane")
     assert doc.project.dataset.name == "plane"
     assert doc.is_modified() and "*" in window.display_title()
-    # a regression set makes the binary Output wrong, and the canvas says so at once
-    assert any("Regression" in p.message for p in doc.analysis.errors)
+    # Issue 15 item 12: the Output's task and loss follow the data, in the same undo step
+    output = doc.graph.nodes_of_role("output")[0]
+    assert (output.params["task"], output.params["loss"]) == ("regression", "mse")
+    assert doc.analysis.ok
     assert panel.dataset_form.findChild(QDoubleSpinBox, "param_noise") is not None
     window.action_undo.trigger()
     assert doc.project.dataset.name == "spiral"
     assert panel.dataset_combo.currentData() == "spiral"
+    assert (output.params["task"], output.params["loss"]) == ("binary", "bce")
     assert doc.analysis.ok and not doc.is_modified()
 
 
@@ -153,3 +156,33 @@ def test_preview_draws_train_filled_and_test_hollow(make_window, qtbot):
     preview.refresh()
     assert preview.counts["train"] == 360
     assert "train 360" in preview.legend.text()
+
+
+def test_learning_rate_of_100_is_allowed_and_1000_says_why_not(make_window, qtbot):
+    """Issue 15 item 7: a lesson may diverge on purpose; beyond the cap the field says so."""
+    window = make_window("spiral_mlp")
+    window.show()
+    doc, panel = window.document, window.settings_panel
+    box = panel.findChild(QDoubleSpinBox, "param_learning_rate")
+    type_into(qtbot, box, "100")
+    assert doc.project.training["learning_rate"] == 100
+    type_into(qtbot, box, "1000")
+    assert doc.project.training["learning_rate"] == 100  # not committed, not clamped
+    assert box.text() == "1000"
+    note = panel.findChild(QLabel, "note_learning_rate")
+    assert note.isVisible() and "1e-06 to 100" in note.text()
+
+
+def test_three_classes_make_the_output_multiclass_with_cross_entropy(make_window, qtbot):
+    window = make_window("spiral_mlp")
+    doc, panel = window.document, window.settings_panel
+    choose(qtbot, panel.dataset_combo, "iris")
+    output = doc.graph.nodes_of_role("output")[0]
+    assert (output.params["task"], output.params["loss"]) == ("multiclass", "cross_entropy")
+    # Changing the task by hand picks a loss that fits it.
+    window.scene.select_nodes([output.id])
+    task = window.inspector.findChild(QComboBox, "param_task")
+    choose(qtbot, task, "regression")
+    assert (output.params["task"], output.params["loss"]) == ("regression", "mse")
+    window.action_undo.trigger()
+    assert (output.params["task"], output.params["loss"]) == ("multiclass", "cross_entropy")

@@ -359,7 +359,9 @@ def test_dropping_a_project_file_opens_it_on_the_canvas_or_elsewhere(make_window
 
     other = tmp_path / "notes.txt"
     other.write_text("not a project")
-    assert drop_file(window.view.viewport(), other) == (False, False)
+    assert drop_file(window.view.viewport(), other) == (True, True)  # taken, to say why not
+    qtbot.waitUntil(lambda: "Cannot use notes.txt" in window.status_text())
+    assert window.document.path == second
 
     window.set_editing_locked(True)  # training: the project cannot be replaced
     assert drop_file(window.view.viewport(), first) == (True, True)

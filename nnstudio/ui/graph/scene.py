@@ -13,7 +13,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap, QTransform
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import (
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSceneContextMenuEvent,
+    QGraphicsSceneMouseEvent,
+)
 
 from nnstudio.core import graph as g
 from nnstudio.core.block_library import read_block
@@ -381,6 +386,9 @@ class GraphScene(QGraphicsScene):
         src, dst = (b, a) if a.is_input else (a, b)
         edge = Edge.of(src.node_id, src.name, dst.node_id, dst.name)
         graph = self.graph
+        taken = graph.edge_into(edge.dst)
+        if taken is not None and taken != edge:
+            return self._replace_connection(edge, taken)
         try:
             if self.doc.focus_path:  # no dataset inside a block: its own analysis has the shapes
                 check_connection(graph, edge, ShapeContext(None), self.doc.focus_analysis())
@@ -400,6 +408,22 @@ class GraphScene(QGraphicsScene):
             return False
         self.status_message.emit(
             f"Connected {graph.node(src.node_id).label} to {graph.node(dst.node_id).label}."
+        )
+        return True
+
+    def _replace_connection(self, edge: Edge, taken: Edge) -> bool:
+        """A wire dragged into a taken input replaces the old wire, as one undo step."""
+        from nnstudio.core.graph_edits import connect_replacing
+        from nnstudio.ui.graph.context_menu import run_edit
+
+        count = self.doc.undo_stack.count()
+        run_edit(self, "Replace connection", lambda g: connect_replacing(g, edge))
+        if self.doc.undo_stack.count() == count:
+            return False
+        graph = self.graph
+        self.status_message.emit(
+            f"{graph.node(edge.dst.node).label} now takes its input from "
+            f"{graph.node(edge.src.node).label} (was {graph.node(taken.src.node).label})."
         )
         return True
 
@@ -438,6 +462,26 @@ class GraphScene(QGraphicsScene):
                 event.accept()
                 return
         super().mousePressEvent(event)
+
+    def item_under(self, pos: QPointF) -> tuple[str | None, Edge | None]:
+        """(node id, edge) under `pos`: the node wins over a wire beneath it."""
+        for item in self.items(pos):
+            while item is not None and not isinstance(item, (NodeItem, EdgeItem)):
+                item = item.parentItem()
+            if isinstance(item, NodeItem):
+                return item.node_id, None
+            if isinstance(item, EdgeItem):
+                return None, item.edge
+        return None, None
+
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
+        from nnstudio.ui.graph.context_menu import build_menu
+
+        node_id, edge = self.item_under(event.scenePos())
+        view = self.views()[0] if self.views() else None
+        self.context_menu = build_menu(self, view, event.scenePos(), node_id, edge)
+        self.context_menu.popup(event.screenPos())
+        event.accept()
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag_port is not None:

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
+from nnstudio.core.layers import LAYERS
 from nnstudio.ui import theme
 from nnstudio.ui.graph.breadcrumb import Breadcrumb
 from nnstudio.ui.graph.scene import GraphScene
@@ -172,6 +173,15 @@ class GraphView(QGraphicsView):
             return
         layer = layer_from_mime(event.mimeData())
         pos = self.mapToScene(event.position().toPoint())
+        node_id, edge = self.graph_scene.item_under(pos)
+        if layer and edge is not None and node_id is None and layer in LAYERS:
+            # Dropped onto a wire: the layer goes into that connection.
+            from nnstudio.ui.graph.context_menu import insert_layer
+
+            if insert_layer(self.graph_scene, edge, layer, pos):
+                event.acceptProposedAction()
+                self.setFocus()
+                return
         if layer and self.graph_scene.add_node_at(layer, pos):
             event.acceptProposedAction()
             self.setFocus()

@@ -1,14 +1,16 @@
 """The decision boundary: the model's output as an image under the data points.
 
-Train points are filled, test points hollow. For regression the image is the predicted
-surface. Data that is not 2D gets a message instead of an empty plot.
+Train points are filled, test points hollow. For regression the panel is a regression
+surface: the image is the predicted value, and points are coloured by their target on the
+same scale, so a point that matches the surface around it is predicted well. Data that is
+not 2D gets a message instead of an empty plot.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QVBoxLayout
 
 from nnstudio.ui.colors import class_color
@@ -27,8 +29,14 @@ NOT_2D = {
 }
 
 
+CLASSES_TITLE, REGRESSION_TITLE = "Decision boundary", "Regression surface"
+CLASSES_LABEL, REGRESSION_LABEL = "P(class 1)", "predicted value (points: target)"
+
+
 class BoundaryPanel(Panel):
-    title = "Decision boundary"
+    title = CLASSES_TITLE
+    retitled = Signal(str)
+    """The panel now shows a decision boundary or a regression surface (its dock follows)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -53,10 +61,11 @@ class BoundaryPanel(Panel):
             colorMap=diverging(BOUNDARY_TINT),
             interactive=False,
             width=12,
-            label="P(class 1)",
+            label=CLASSES_LABEL,
         )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.regression = False
+        self.levels = (0.0, 1.0)
         self.last = None
         self.last_values: np.ndarray | None = None
         self.show_message("Press Train to see how the network splits the plane.")
@@ -77,12 +86,18 @@ class BoundaryPanel(Panel):
         xmin, xmax, ymin, ymax = data.bounds()
         self.plot.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
         self.regression = data.task == "regression"
+        title = REGRESSION_TITLE if self.regression else CLASSES_TITLE
+        self.colorbar.getAxis("left").setLabel(
+            REGRESSION_LABEL if self.regression else CLASSES_LABEL
+        )
+        self.retitled.emit(title)
         if self.regression:
             self.colorbar.setColorMap(sequential())
             self._points_regression(data)
         else:
             self.colorbar.setColorMap(diverging(BOUNDARY_TINT))
-            self.colorbar.setLevels((0.0, 1.0))
+            self.levels = (0.0, 1.0)
+            self.colorbar.setLevels(self.levels)
             self._points_classes(data)
 
     def show_points(self, data) -> None:
@@ -106,16 +121,24 @@ class BoundaryPanel(Panel):
         )
 
     def _points_regression(self, data) -> None:
+        """Points coloured by their target, on the scale the surface uses."""
         cmap = sequential()
-        values = data.y_train.reshape(-1)
-        lo, hi = float(values.min()), float(values.max())
+        train, test = data.y_train.reshape(-1), data.y_test.reshape(-1)
+        both = np.concatenate((train, test))
+        lo, hi = float(both.min()), float(both.max())
         span = hi - lo or 1.0
+        self.levels = (lo, hi if hi > lo else lo + 1e-6)
+        self.colorbar.setLevels(self.levels)
+
+        def brushes(values: np.ndarray) -> list:
+            return [pg.mkBrush(cmap.map((v - lo) / span, mode="qcolor")) for v in values]
+
         self.train_points.setData(
-            pos=data.points_train,
-            brush=[pg.mkBrush(cmap.map((v - lo) / span, mode="qcolor")) for v in values],
-            pen=pg.mkPen("w", width=0.8),
+            pos=data.points_train, brush=brushes(train), pen=pg.mkPen("w", width=0.8)
         )
-        self.test_points.setData(pos=data.points_test, brush=pg.mkBrush(None), pen=pg.mkPen("#333"))
+        self.test_points.setData(
+            pos=data.points_test, brush=brushes(test), pen=pg.mkPen("#333", width=1.2)
+        )
 
     def take(self, snap) -> None:
         if snap.boundary is None:
@@ -128,11 +151,5 @@ class BoundaryPanel(Panel):
         if boundary is None:
             return
         xmin, xmax, ymin, ymax = boundary.extent
-        if self.regression:
-            lo, hi = float(np.nanmin(boundary.values)), float(np.nanmax(boundary.values))
-            levels = (lo, hi if hi > lo else lo + 1e-6)
-            self.colorbar.setLevels(levels)
-        else:
-            levels = (0.0, 1.0)
-        self.image.setImage(boundary.values, autoLevels=False, levels=levels)
+        self.image.setImage(boundary.values, autoLevels=False, levels=self.levels)
         self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QVBoxLayout
 
 from nnstudio.ui.panels.base import LayoutWidget, Panel, nice_ceiling
 from nnstudio.ui.panels.colormaps import sequential
+from nnstudio.ui.panels.layer_names import readable_names, short_name
 
 HISTORY_COLUMNS = 300
 FLOOR = 1e-12
@@ -61,16 +62,17 @@ class GradientPanel(Panel):
 
     def prepare(self, run) -> None:
         self.layer_ids = [node_id for node_id, _label in run.layers]
-        self.labels = dict(run.layers)
+        self.labels = readable_names(run.layers)
         count = max(len(self.layer_ids), 1)
-        # Many layers: ids alone under the bars, and every k-th row named in the heatmap.
+        # Many layers: short names under the bars, and every k-th row named in the heatmap.
         many = count > 5
         ticks = [
-            (i, n if many else self._short(self.labels[n])) for i, n in enumerate(self.layer_ids)
+            (i, short_name(self.labels[n]) if many else self.labels[n])
+            for i, n in enumerate(self.layer_ids)
         ]
         self.bar_plot.getAxis("bottom").setTicks([ticks])
         every = max(1, -(-count // 6))
-        rows = [(i + 0.5, n) for i, n in enumerate(self.layer_ids) if i % every == 0]
+        rows = [(i + 0.5, self.labels[n]) for i, n in enumerate(self.layer_ids) if i % every == 0]
         self.heat_plot.getAxis("left").setTicks([rows])
         self.bar_plot.setXRange(-0.6, count - 0.4, padding=0)
         self.heat_plot.setYRange(0, count, padding=0)
@@ -78,10 +80,6 @@ class GradientPanel(Panel):
         self._bar_range = (0.0, 0.0)
         if self.norms.shape[0] != len(self.layer_ids):
             self.clear()
-
-    @staticmethod
-    def _short(label: str) -> str:
-        return label.replace(" (", "·").rstrip(")")
 
     def take(self, snap) -> None:
         if not snap.grad_norms or not self.layer_ids:

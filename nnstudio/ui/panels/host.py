@@ -38,6 +38,7 @@ class PanelHost(QObject):
         self._share_history()
         controller.run_prepared.connect(self._prepare)
         controller.snapshot.connect(self._snapshot)
+        controller.inspected.connect(self._snapshot)
         controller.weights_reset.connect(self.clear_panels)
         controller.run_started.connect(self._started)
         controller.run_finished.connect(lambda _final: self.frame())

@@ -1,6 +1,13 @@
-"""The learning rate over the run (schedules make it move)."""
+"""The learning rate over the run (schedules make it move).
+
+The dashed curve is a plan: the one the followed run trains under (it begins where that run
+was last continued, not at step 0), or, before Train, the one Train would start next.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,6 +39,40 @@ def planned_steps(project: Project) -> tuple[int, int]:
     return per_epoch * epochs, per_epoch
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A learning-rate plan over whole-run steps `start`..`total` with these settings."""
+
+    settings: dict[str, Any]
+    """A copy of the training settings' values (the project's own may change later)."""
+    start: int
+    total: int
+    per_epoch: int
+
+
+def plan_of_run(run: Any) -> Plan:
+    """The plan `run` trains under: its own settings, from where it was last continued."""
+    values = dict(run.project.training.values)
+    if run.steps_per_epoch and run.total_steps:
+        total = run.total_steps
+        return Plan(values, min(run.plan_start, total), total, run.steps_per_epoch)
+    total, per_epoch = planned_steps(run.project)
+    return Plan(values, 0, total, per_epoch)
+
+
+def next_plan(project: Project, continuing: Any = None) -> Plan:
+    """The plan Train would start now: from step 0, or from where `continuing` stopped."""
+    total, per_epoch = planned_steps(project)
+    if continuing is None or not continuing.steps_done:
+        return Plan(dict(project.training.values), 0, total, per_epoch)
+    if continuing.resumable and continuing.project.training.values == project.training.values:
+        return plan_of_run(continuing)  # a stopped run finishes its own plan
+    per_epoch = continuing.steps_per_epoch or per_epoch
+    start = continuing.steps_done
+    end = start + per_epoch * project.training["epochs"]
+    return Plan(dict(project.training.values), start, end, per_epoch)
+
+
 class LearningRatePanel(Panel):
     title = "Learning rate"
 
@@ -54,16 +95,23 @@ class LearningRatePanel(Panel):
         self.curve = fast_curve(plot, "#6a3d9a", 2, "actual")
         self._planned_max = 0.0
         self._y_top = 0.0
+        self.plan: Plan | None = None
 
     def show_preview(self, project: Project) -> None:
-        """Draw the schedule the settings describe, before (and under) the real curve."""
+        """Draw the schedule a new run of `project` would follow, from step 0."""
+        self.show_plan(next_plan(project))
+
+    def show_plan(self, plan: Plan) -> None:
+        """Draw `plan` (dashed) under the rates the followed run really used."""
         from nnstudio.core.schedules import preview
 
-        total, per_epoch = planned_steps(project)
-        steps, rates = preview(project.training, total, 300, per_epoch)
-        self.planned.setData(steps + 1, rates)
+        if plan == self.plan:
+            return
+        self.plan = plan
+        steps, rates = preview(plan.settings, plan.total - plan.start, 300, plan.per_epoch)
+        self.planned.setData(steps + plan.start + 1, rates)
         self._planned_max = float(rates.max()) if len(rates) else 0.0
-        self.plot_widget.setXRange(0, max(total, 1), padding=0.02)
+        self.plot_widget.setXRange(0, max(plan.total, 1), padding=0.02)
         self.redraw()
 
     def clear(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout
 
 from nnstudio.core import history as h
@@ -55,6 +56,8 @@ class LossPanel(Panel):
         self.loss_plot.enableAutoRange(x=False, y=False)
         self._x_bound = 0.0
         self._y_bound = 0.0
+        self.markers: list[pg.InfiniteLine] = []
+        """Early stopping's marks: where it stopped, and the epoch whose weights were kept."""
 
     def set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
@@ -64,7 +67,29 @@ class LossPanel(Panel):
 
     def clear(self) -> None:
         self._x_bound = self._y_bound = 0.0
+        for line in self.markers:
+            self.loss_plot.removeItem(line)
+        self.markers = []
         self.redraw()
+
+    def take(self, snap) -> None:
+        if snap.status == "finished" and snap.stopped_early:
+            self.mark(snap.step, f"stopped early (epoch {snap.epoch})", "#c62828")
+            if snap.best_epoch and snap.steps_per_epoch:
+                step = snap.best_epoch * snap.steps_per_epoch
+                self.mark(step, f"best: epoch {snap.best_epoch}", "#2e7d32")
+
+    def mark(self, step: float, text: str, color: str) -> None:
+        """A labelled vertical line on the loss curves."""
+        line = pg.InfiniteLine(
+            pos=step,
+            angle=90,
+            pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine),
+            label=text,
+            labelOpts={"position": 0.9, "color": color, "anchors": [(1, 0), (1, 0)]},
+        )
+        self.loss_plot.addItem(line)
+        self.markers.append(line)
 
     def prepare(self, run) -> None:
         self.acc_plot.setVisible(run.dataset.task != "regression")

@@ -153,11 +153,20 @@ class PredictionsPanel(Panel):
         self.colorbar.show()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
-        self.plot.setLabel("bottom", "predicted class")
+        full = [class_name(names, i) for i in range(k)]
+        # Names side by side under narrow columns overlap: long ones get numbers below, and
+        # the left axis, which has room for them, says which number is which.
+        numbered = max(len(n) for n in full) * k > 24
+        self.plot.setLabel(
+            "bottom", "predicted class (numbered as on the left)" if numbered else "predicted class"
+        )
         self.plot.setLabel("left", "true class")
-        ticks = [[(i + 0.5, class_name(names, i)) for i in range(k)]]
-        self.plot.getAxis("bottom").setTicks(ticks)
-        self.plot.getAxis("left").setTicks(ticks)
+        left = [
+            (i + 0.5, f"{i} {n}" if numbered and n != str(i) else n) for i, n in enumerate(full)
+        ]
+        bottom = [(i + 0.5, str(i) if numbered else n) for i, n in enumerate(full)]
+        self.plot.getAxis("bottom").setTicks([bottom])
+        self.plot.getAxis("left").setTicks([left])
         self.plot.setRange(xRange=(0, k), yRange=(0, k), padding=0)
         for text in self.cell_texts:
             self.plot.removeItem(text)

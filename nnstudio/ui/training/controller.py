@@ -57,6 +57,8 @@ class TrainingController(QObject):
     """PreparedRun: dataset and layers of the followed run, from the worker."""
     runs_changed = Signal()
     """Runs were added or the current run changed."""
+    inspected = Signal(object)
+    """A Snapshot of the current run's saved weights (see `inspect`)."""
 
     def __init__(
         self,
@@ -76,6 +78,8 @@ class TrainingController(QObject):
         self._worker: TrainingWorker | None = None
         self._control: TrainingControl | None = None
         self._evaluating = False
+        self._inspecting = False
+        """A job drawing saved weights runs: it leaves the state idle and gives way to Train."""
 
     # -- queries --------------------------------------------------------------------------
     @property
@@ -158,12 +162,41 @@ class TrainingController(QObject):
         if run is not None and run.weights is not None:
             self._launch([run], False, split, continued=True)
 
+    def inspect(self) -> bool:
+        """Compute the panels' views of the current run's saved weights (an opened file),
+        on the worker thread, training nothing; see `inspected`. False when there is none."""
+        from nnstudio.ui.training.worker import INSPECT
+
+        run = self.book.current_run
+        if self.busy or self._thread is not None or run is None or run.weights is None:
+            return False
+        self._launch([run], False, INSPECT, continued=True)
+        return True
+
+    def _end_inspect(self) -> None:
+        """Train pressed while saved weights are being drawn: that short job ends first."""
+        if self._control is not None:
+            self._control.stop()
+        if self._thread is not None:
+            self._thread.wait(10000)
+        self._cleanup()
+
+    @Slot(object)
+    def _on_inspected(self, snap: Any) -> None:
+        if self._inspecting and self.sender() is self._worker:
+            self.inspected.emit(snap)
+
     def _launch(self, runs: list[Run], paused: bool, split: str | None, continued: bool) -> None:
+        from nnstudio.ui.training.worker import INSPECT
+
+        if self._inspecting:
+            self._end_inspect()
         control = TrainingControl()
         if paused:
             control.pause()
         worker = TrainingWorker(runs, control, self.options, evaluate_split=split)
         worker.evaluated.connect(self._on_evaluated)
+        worker.inspected.connect(self._on_inspected)
         thread = QThread()
         thread.setObjectName("training_thread")
         register_qthread(thread)
@@ -177,7 +210,10 @@ class TrainingController(QObject):
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread, self._worker, self._control = thread, worker, control
         self._evaluating = split is not None
-        if split is not None:
+        self._inspecting = split == INSPECT
+        if self._inspecting:
+            pass  # the state stays idle: Train may start at once
+        elif split is not None:
             self._set_state(EVALUATING)
         else:
             self.active = list(runs)
@@ -283,6 +319,8 @@ class TrainingController(QObject):
     def _on_done(self, states: Any) -> None:
         from nnstudio.training.session import adopt_weights
 
+        if self.sender() is not None and self.sender() is not self._worker:
+            return  # a job that an earlier _end_inspect already closed
         self._deliver()
         for run in self.active:
             kept = adopt_weights(run, (states or {}).get(run.id))
@@ -309,6 +347,7 @@ class TrainingController(QObject):
             self._thread.deleteLater()
         self._worker = self._thread = self._control = None
         self._evaluating = False
+        self._inspecting = False
 
     def _set_state(self, state: str) -> None:
         if state != self.state:

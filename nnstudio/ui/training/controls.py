@@ -41,6 +41,11 @@ class ProgressReadout(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(False)
+        # Hidden when idle, but its room is kept: a status bar that changed height at each
+        # run start would resize every panel above it, and the docks drift.
+        policy = self.bar.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.bar.setSizePolicy(policy)
         self.label = QLabel("Ready", self)
         self.label.setObjectName("training_progress_label")
         self.label.setMinimumWidth(260)
@@ -259,7 +264,8 @@ class TrainingActions(QObject):
         if final is None:
             return
         if final.status == "diverged":
-            self.progress.show_text("Diverged: the loss became NaN")
+            # The same words as the dialog: which value, at which step.
+            self.progress.show_text("Diverged: " + final.message.split(",")[0])
             self._report("Training diverged", final.message)
         elif final.status == "stopped":
             self.progress.show_text(f"Stopped at step {final.step:,}")
@@ -269,7 +275,12 @@ class TrainingActions(QObject):
                 if final.val_accuracy is None
                 else f", validation accuracy {final.val_accuracy:.3f}"
             )
-            self.progress.show_text(f"Finished: {final.step:,} steps{acc}")
+            if final.stopped_early:
+                self.progress.show_text(f"Stopped early at epoch {final.epoch}{acc}")
+            else:
+                self.progress.show_text(f"Finished: {final.step:,} steps{acc}")
+            if final.message:
+                self.message.emit(final.message)  # early stopping: when, and which weights
 
     @Slot(str)
     def _on_failed(self, text: str) -> None:

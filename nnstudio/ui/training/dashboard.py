@@ -7,7 +7,7 @@ closable, restorable from the View menu) without crowding the editor's docks.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
 from nnstudio.ui.panels.base import Panel
 from nnstudio.ui.panels.boundary import BoundaryPanel
@@ -67,18 +67,49 @@ class TrainingDashboard(QMainWindow):
         weights.raise_()
         boundary.raise_()
         self._points_2d = True
+        self._boundary_hidden = False
+        self._sized = False
         self.predictions.prepared.connect(self.raise_fitting_view)
+        self.boundary.retitled.connect(boundary.setWindowTitle)
         self.default_state = QByteArray(self.saveState())
 
     def raise_fitting_view(self, run) -> None:
         """Bring forward the decision boundary for 2D data, the predictions otherwise.
 
-        Only when the kind of data changes, so a tab the user picked stays picked."""
+        Data that is not 2D has no boundary to draw: its tab steps aside (View → Panels
+        brings it back). Only when the kind of data changes, so a tab the user picked stays
+        picked."""
         points_2d = run.dataset.points_train is not None
         if points_2d != self._points_2d:
             self._points_2d = points_2d
+            boundary = self.docks[self.boundary.title]
+            if points_2d and self._boundary_hidden:
+                boundary.show()
+            elif not points_2d and boundary.isVisible():
+                boundary.hide()
+            self._boundary_hidden = not points_2d
             panel = self.boundary if points_2d else self.predictions
             self.docks[panel.title].raise_()
+
+    def apply_default_sizes(self) -> None:
+        """Two equal columns; in each, the main panel gets about three fifths of the height.
+
+        Restoring a saved state alone keeps the sizes it was saved with (the dashboard's
+        first, unsized ones), which crushed the loss curves to a sliver."""
+        width, height = max(self.width(), 400), max(self.height(), 300)
+        top = [self.docks[self.loss.title], self.docks[self.boundary.title]]
+        bottom = [self.docks[self.gradients.title], self.docks[self.weights.title]]
+        self.resizeDocks(top, [width // 2, width // 2], Qt.Orientation.Horizontal)
+        for upper, lower in zip(top, bottom, strict=True):
+            self.resizeDocks(
+                [upper, lower], [int(height * 0.6), int(height * 0.4)], Qt.Orientation.Vertical
+            )
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            self.apply_default_sizes()
 
     def _dock(self, panel: Panel, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(panel.title, self)
@@ -99,7 +130,14 @@ class TrainingDashboard(QMainWindow):
         """Add a view that is not a snapshot panel (runs, variants) as a tab beside `beside`."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{widget.objectName()}")
-        dock.setWidget(widget)
+        # Scrolls rather than widening the whole view: the Runs table's buttons would make
+        # the window wider than a small (or scale 2) screen.
+        holder = QScrollArea(dock)
+        holder.setObjectName(f"scroll_{widget.objectName()}")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QScrollArea.Shape.NoFrame)
+        holder.setWidget(widget)
+        dock.setWidget(holder)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -114,5 +152,7 @@ class TrainingDashboard(QMainWindow):
 
     def restore_default_layout(self) -> None:
         self.restoreState(self.default_state)
-        for dock in self.docks.values():
-            dock.show()
+        for title, dock in self.docks.items():
+            dock.setFloating(False)
+            dock.setVisible(title != self.boundary.title or self._points_2d)
+        self.apply_default_sizes()

@@ -37,6 +37,9 @@ class TrainingUI(QObject):
         self.actions = TrainingActions(self.controller, self._project, self._problem, window)
         self.dashboard = None
         self.host = None
+        self._shown_run: str | None = None
+        self._dashboard_state: Any = None
+        self._on_training = False
         self._hidden_docks: list[Any] = []
         self._build_tabs()
         self._build_actions()
@@ -123,6 +126,12 @@ class TrainingUI(QObject):
         self.document.dataset_changed.connect(self.refresh_preview)
         self.document.training_changed.connect(self.refresh_preview)
         self.document.project_replaced.connect(self.refresh_preview)
+        self.document.runs_changed.connect(self.refresh_preview)
+        self.document.runs_changed.connect(self._runs_changed)
+        # The worker fixes a run's step plan as it starts: redraw on its reports (a no-op
+        # once the drawn plan matches).
+        controller.snapshot.connect(self.refresh_preview)
+        controller.run_finished.connect(self.refresh_preview)
         window.close_guards.append(self.close_guard)
         QTimer.singleShot(800, self.ensure_dashboard)
 
@@ -136,8 +145,17 @@ class TrainingUI(QObject):
         self.dashboard = TrainingDashboard(self.training_page)
         self.training_layout.addWidget(self.dashboard)
         self.host = PanelHost(self.controller, self.dashboard.panels)
+        for panel in self.dashboard.panels:
+            panel.export_folder = self._project_folder
         self._build_run_views()
         self.dashboard_built.emit(self.dashboard)
+        # Closed panels come back from View → Panels.
+        self.window.panels_menu.addSeparator()
+        for dock in self.dashboard.docks.values():
+            action = dock.toggleViewAction()
+            action.setObjectName(f"action_toggle_{dock.objectName()}")
+            action.triggered.connect(lambda on, d=dock: on and d.raise_())
+            self.window.panels_menu.addAction(action)
         self.refresh_preview()
         self._follow_current_run()
 
@@ -154,14 +172,52 @@ class TrainingUI(QObject):
         self.controller.reports.connect(self.runs_panel.on_reports)
         self.controller.reports.connect(self.variants_view.take)
         self.document.locked_changed.connect(lambda _l: self.runs_panel._sync_buttons())
+        export = dashboard.loss.export_button.menu().addAction("Metrics of Selected Runs as CSV…")
+        export.setObjectName("export_runs_csv")
+        export.triggered.connect(self.export_runs_csv)
 
-    def refresh_preview(self) -> None:
-        """Redraw the planned learning-rate schedule from the current settings."""
-        if self.dashboard is not None:
-            self.dashboard.learning_rate.show_preview(self.document.project)
+    def export_runs_csv(self) -> None:
+        """The curves of the runs selected in the Runs list (all runs when none is)."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from nnstudio.ui.panels.base import write_runs_csv
+
+        runs = self.runs_panel.selected_runs() or list(self.document.runs.runs)
+        if not runs:
+            self.window.show_status("There are no runs to export yet: press Train first.")
+            return
+        start = str(Path(self._project_folder() or "") / "runs.csv")
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export metrics of runs", start, "CSV (*.csv)"
+        )
+        if path:
+            write_runs_csv([(run.label, run.history) for run in runs], path)
+            self.window.show_status(f"Saved the curves of {len(runs)} run(s) to {path}.")
+
+    def refresh_preview(self, *_args: Any) -> None:
+        """Draw the learning-rate plan of the run being trained, or else the one Train
+        would follow next (continuing the current run, or a new run from step 0)."""
+        if self.dashboard is None:
+            return
+        from nnstudio.ui.panels.learning_rate import next_plan, plan_of_run
+
+        controller, project = self.controller, self.document.project
+        current = controller.current_run
+        if controller.active:
+            plan = plan_of_run(controller.active[0])
+        elif current is not None and current.project.training.values == project.training.values:
+            plan = plan_of_run(current)  # nothing changed: the run's own plan
+        elif controller.continues(project):
+            plan = next_plan(project, current)
+        else:
+            plan = next_plan(project)
+        self.dashboard.learning_rate.show_plan(plan)
 
     def _tab_changed(self, index: int) -> None:
         """The training view takes the whole window: the editor's docks step aside."""
+        was_training, self._on_training = self._on_training, index == TRAINING_TAB
         if index == TRAINING_TAB:
             self.ensure_dashboard()
             self._hidden_docks = [
@@ -169,10 +225,24 @@ class TrainingUI(QObject):
             ]
             for dock in self._hidden_docks:
                 dock.hide()
+            if self._dashboard_state is not None:
+                # Once the window has laid out at full size again, put the panel sizes back.
+                QTimer.singleShot(0, self._restore_panel_sizes)
         else:
+            # While another tab shows, the hidden training page is resized with it, and the
+            # docks inside would not grow back to the same sizes: remember them now.
+            if self.dashboard is not None and was_training:
+                self._dashboard_state = (self.dashboard.size(), self.dashboard.saveState())
             for dock in self._hidden_docks:
                 dock.show()
             self._hidden_docks = []
+
+    def _restore_panel_sizes(self) -> None:
+        if self._dashboard_state is None or self.dashboard is None:
+            return
+        size, state = self._dashboard_state
+        if self.dashboard.size() == size:  # the same room as before: the same sizes
+            self.dashboard.restoreState(state)
 
     def _reset_layout(self) -> None:
         self.ensure_dashboard()
@@ -188,6 +258,7 @@ class TrainingUI(QObject):
 
     @Slot(object)
     def _run_started(self, info: Any) -> None:
+        self._shown_run = info.run.id
         self.ensure_dashboard()
         self.tabs.setCurrentIndex(TRAINING_TAB)
         if len(info.runs) > 1:
@@ -226,15 +297,43 @@ class TrainingUI(QObject):
     def _lock(self, locked: bool) -> None:
         self.window.set_editing_locked(locked)
         self.banner.setVisible(locked)
-        if locked:
-            self.window.show_status(LOCKED_TEXT)
+        # The banner says it while locked; the status bar keeps what Train said (new run or
+        # continued), and a lock message left there must not outlive the run.
+        if not locked and self.window.status_text() == LOCKED_TEXT:
+            self.window.statusBar().clearMessage()
+        if locked:  # "Ready to train" would be wrong while it trains
+            self.window.problems_label.setText("● Training")
+            self.window.problems_label.setStyleSheet("color: #2563EB;")
+        else:
+            self.window._on_analysis(self.document.analysis)
 
     # -- files ----------------------------------------------------------------------------
+    def _project_folder(self) -> str:
+        """Where export dialogs open: beside the project file, once it has one."""
+        from pathlib import Path
+
+        path = self.document.path
+        return str(Path(path).parent) if path else ""
+
     def _follow_current_run(self) -> None:
-        """Panels show the current run's curves (an opened project's, say)."""
-        if self.host is not None and not self.controller.busy:
+        """Panels show the current run: its curves, and what its saved weights draw
+        (boundary, predictions, weights, gradients), so a reopened project is not blank."""
+        if self.host is not None and self.controller.active:
+            # Built while a run trains (Train pressed right after start-up): follow it.
+            self.host.load_history(self.controller.active[0].history)
+        elif self.host is not None and not self.controller.busy:
             run = self.document.runs.current_run
             self.host.load_history(run.history if run is not None else None)
+            self._shown_run = run.id if run is not None else None
+            if run is not None and run.weights is not None:
+                self.controller.inspect()
+
+    @Slot()
+    def _runs_changed(self) -> None:
+        """Another run became current (picked in the Runs list): show it."""
+        run = self.document.runs.current_run
+        if not self.controller.busy and (run.id if run else None) != self._shown_run:
+            self._follow_current_run()
 
     @Slot()
     def _project_replaced(self) -> None:

@@ -46,6 +46,25 @@ class PreparedRun:
     device: str
 
 
+INSPECT = "inspect"
+"""The job that draws saved weights into the panels without training them."""
+
+
+def look_at(trainer: Any) -> Any:
+    """A final-style snapshot of the trainer's weights, with one batch's gradient norms
+    (no update is made), so panels can show a saved run as it ended."""
+    from nnstudio.training import probes
+
+    xb, yb = trainer._batch()
+    trainer._train_step(xb, yb)
+    grads = probes.grad_norms(trainer.layers)
+    trainer.optimizer.zero_grad(set_to_none=True)
+    snap = trainer._snapshot([], "stopped", 0.0, trainer.step_count)
+    snap.grad_norms = grads
+    snap.steps_per_second = 0.0
+    return snap
+
+
 def worker_threads() -> int:
     """Torch threads for the worker: every core but one, which the GUI thread keeps
     (NNSTUDIO_WORKER_THREADS overrides it, for benchmarks).
@@ -77,6 +96,9 @@ class TrainingWorker(QObject):
     """PreparedRun of the first run, once the data and models exist."""
     evaluated = Signal(str, float, object)
     """(split, loss, accuracy or None) from an evaluation-only job."""
+    inspected = Signal(object)
+    """A Snapshot of the first run's saved weights (boundary, predictions, weights,
+    gradients), from an INSPECT job that trains nothing."""
 
     def __init__(
         self,
@@ -119,6 +141,18 @@ class TrainingWorker(QObject):
             self.session = session = TrainingSession(
                 self.runs, self.options or ProbeOptions(), self.control, tuner=tuner
             )
+            if self.evaluate_split == INSPECT:
+                trainer = session.trainer_for(self.runs[0])
+                self.prepared.emit(
+                    PreparedRun(
+                        session.dataset_for(self.runs[0]),
+                        trainer.layer_labels(),
+                        trainer.total_steps,
+                        str(trainer.device),
+                    )
+                )
+                self.inspected.emit(look_at(trainer))
+                return
             if self.evaluate_split is not None:
                 trainer = session.trainer_for(self.runs[0])
                 loss, accuracy = trainer.evaluate(self.evaluate_split)
