@@ -21,6 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import cpu_note, spiral_project
 
+NEW_PANELS = False
+NEW_PANELS_HELP = "show the dead-units and histogram panels in front of gradients and weights"
+"""--new-panels: the dead-units and histogram panels in front instead of gradients/weights."""
+
 
 def measure(app, seconds: float, train: bool) -> np.ndarray:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
@@ -32,6 +36,10 @@ def measure(app, seconds: float, train: bool) -> np.ndarray:
     dashboard = TrainingDashboard()
     dashboard.resize(1280, 800)
     dashboard.show()
+    if NEW_PANELS:
+        # Bring the lesson panels (dead units, histograms) to the front of their tab groups.
+        for panel in (dashboard.dead_units, dashboard.histograms):
+            dashboard.docks[panel.title].raise_()
     controller = TrainingController()
     PanelHost(controller, dashboard.panels)
     loop = QEventLoop()
@@ -80,7 +88,10 @@ def measure(app, seconds: float, train: bool) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--new-panels", action="store_true", help=NEW_PANELS_HELP)
     args = parser.parse_args()
+    global NEW_PANELS
+    NEW_PANELS = args.new_panels
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])

@@ -24,6 +24,10 @@ import statistics
 from _common import cpu_note, spiral_project
 from trainer_overhead import bare_loop, make_trainer, sequential_copy
 
+NEW_PANELS = False
+NEW_PANELS_HELP = "show the dead-units and histogram panels in front of gradients and weights"
+"""--new-panels: the dead-units and histogram panels in front instead of gradients/weights."""
+
 
 def bare_steps_per_second(batch: int, epochs: int) -> float:
     """The plain PyTorch loop of trainer_overhead, on the same data and batches."""
@@ -54,6 +58,10 @@ def gui_steps_per_second(app, project) -> float:
     dashboard = TrainingDashboard()
     dashboard.resize(1280, 800)
     dashboard.show()
+    if NEW_PANELS:
+        # Bring the lesson panels (dead units, histograms) to the front of their tab groups.
+        for panel in (dashboard.dead_units, dashboard.histograms):
+            dashboard.docks[panel.title].raise_()
     controller = TrainingController()
     host = PanelHost(controller, dashboard.panels)
     marks: dict[str, float] = {}
@@ -89,7 +97,10 @@ def main() -> None:
         default=0,
         help="torch threads for the bare and headless loops; 0 = what the GUI worker uses",
     )
+    parser.add_argument("--new-panels", action="store_true", help=NEW_PANELS_HELP)
     args = parser.parse_args()
+    global NEW_PANELS
+    NEW_PANELS = args.new_panels
     import torch
 
     from nnstudio.ui.training.worker import worker_threads

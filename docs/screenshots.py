@@ -137,6 +137,55 @@ def training_digits():
     return paused_mid_run("digits_cnn", 8)
 
 
+def run_lesson_in(window, name: str, seconds: float = 120.0):
+    """Open lesson `name` from Help → Lessons, run it, and wait for its check."""
+    dialog = window.lessons.open(name)
+    verdicts: list[object] = []
+    dialog.runner.checked.connect(verdicts.append)
+    dialog.runner.run_selected()
+    waited = 0.0
+    while not verdicts and waited < seconds:
+        settle(100)
+        waited += 0.1
+    settle(300)
+    return dialog
+
+
+@shot("lessons")
+def lessons():
+    """Help → Lessons after the vanishing-gradients lesson ran: its text, steps and check."""
+    window = window_with("xor_mlp")
+    dialog = run_lesson_in(window, "vanishing_gradients")
+    dialog.resize(900, 560)
+    settle()
+    window.shot_widget = dialog
+    return window
+
+
+@shot("lesson-dead-relu")
+def lesson_dead_relu():
+    """The dead-ReLU lesson at its end: dead units over time and the weight histograms."""
+    window = window_with("xor_mlp")
+    dialog = run_lesson_in(window, "dead_relu")
+    dialog.hide()
+    dashboard = window.training.dashboard
+    dashboard.docks[dashboard.dead_units.title].raise_()
+    dashboard.docks[dashboard.histograms.title].raise_()
+    settle(300)
+    return window
+
+
+@shot("editor-dead-badge")
+def editor_dead_badge():
+    """After the dead-ReLU lesson, each ReLU node on the canvas says how many units died."""
+    window = lesson_dead_relu()
+    window.training.tabs.setCurrentIndex(0)
+    settle(200)
+    window.view.fit_to_view()
+    settle(200)
+    return window
+
+
 # -- asking the network (issue 13) ------------------------------------------------------
 
 
@@ -260,6 +309,41 @@ def runs_compared():
     return window
 
 
+@shot("inside-a-node")
+def inside_a_node():
+    """The spiral MLP mid-run: each unit of the second hidden layer over the input plane."""
+    window = paused_mid_run("spiral_mlp", 40)
+    dashboard = window.training.dashboard
+    dashboard.docks[dashboard.unit_maps.title].raise_()
+    dashboard.unit_maps.select(nodes_of(window, "tanh")[1])
+    settle(300)
+    return window
+
+
+@shot("teacher-locks")
+def teacher_locks():
+    """A project whose teacher lets students change only the learning rate."""
+    from nnstudio.core.locks import Locks
+    from nnstudio.ui.main_window import MainWindow
+
+    project = TEMPLATES.get("xor_mlp").build()
+    project.locks = Locks(
+        frozenset({"learning_rate"}),
+        network=True,
+        reason="Today: find a learning rate that learns XOR in 100 epochs.",
+    )
+    window = MainWindow(project)
+    window.resize(*SIZE)
+    window.show()
+    window.settings_dock.raise_()
+    settle()
+    window.view.fit_to_view()
+    panel = window.settings_panel
+    panel.ensureWidgetVisible(panel.training_form.editors["batch_size"])
+    settle()
+    return window
+
+
 def render(names: list[str]) -> list[Path]:
     app = make_application()
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -267,7 +351,7 @@ def render(names: list[str]) -> list[Path]:
     for name in names:
         window = SHOTS[name]()
         path = IMAGES / f"{name}.png"
-        window.grab().save(str(path))
+        getattr(window, "shot_widget", window).grab().save(str(path))
         written.append(path)
         training = getattr(window, "training", None)
         if training is not None:

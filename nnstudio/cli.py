@@ -29,7 +29,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return list_runs(args)
 
 
-COMMANDS = ("train", "runs", "export", "predict")
+COMMANDS = ("train", "runs", "export", "predict", "lessons", "lesson")
 """Subcommand names; any other first argument is a project file for the app."""
 
 
@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     from nnstudio.cli_predict import add_parser as add_predict
 
     add_predict(sub)
+    from nnstudio.cli_lessons import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

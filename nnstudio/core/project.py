@@ -20,6 +20,7 @@ from nnstudio.core.errors import NNStudioError, ProjectFileError
 from nnstudio.core.graph import Graph
 from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers import ShapeContext
+from nnstudio.core.locks import Locks
 from nnstudio.core.migrations import FORMAT_VERSION, migrate
 from nnstudio.core.settings import TrainingSettings
 
@@ -33,6 +34,8 @@ class Project:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     title: str = ""
     description: str = ""
+    locks: Locks | None = None
+    """Teacher mode: what students may change (None: everything)."""
 
     def shape_context(self) -> ShapeContext:
         """What the shape rules need to know about the data, without generating it."""
@@ -42,7 +45,7 @@ class Project:
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
-    return {
+    data = {
         "format_version": FORMAT_VERSION,
         "app_version": __version__,
         "title": project.title,
@@ -51,6 +54,9 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "dataset": project.dataset.to_dict(),
         "training": project.training.to_dict(),
     }
+    if project.locks is not None:
+        data["locks"] = project.locks.to_dict()
+    return data
 
 
 def project_from_dict(data: Any) -> Project:
@@ -68,7 +74,8 @@ def project_from_dict(data: Any) -> Project:
         training = TrainingSettings.from_dict(data["training"])
     except NNStudioError as exc:
         raise ProjectFileError(f"The project cannot be read: {exc}") from None
-    return Project(graph, dataset, training, title, description)
+    locks = Locks.from_dict(data["locks"]) if data.get("locks") is not None else None
+    return Project(graph, dataset, training, title, description, locks)
 
 
 def load_project_json(path: str | os.PathLike[str]) -> Project:

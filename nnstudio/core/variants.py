@@ -226,3 +226,14 @@ def needs_fresh_weights(old: Project, new: Project) -> list[str]:
     if old.dataset.to_dict() != new.dataset.to_dict():
         changed.append("dataset")
     return changed
+
+
+def variant_from(project: Project, settings: dict[str, str]) -> Variant:
+    """One variant that sets each named setting (value as text, checked like an axis's)."""
+    variant = project
+    changes = {}
+    for name, text in settings.items():
+        value = parse_value(variant, name, text)
+        variant = _apply(variant, name, value)
+        changes[label_of(variant, name)] = display(variant, name, value)
+    return Variant(variant, changes)

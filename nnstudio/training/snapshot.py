@@ -23,6 +23,16 @@ class Boundary:
 
 
 @dataclass
+class Histogram:
+    """How the values of one tensor spread: counts in equal-width bins between two edges."""
+
+    edges: np.ndarray
+    """(bins + 1,) float64 bin edges, lowest to highest value."""
+    counts: np.ndarray
+    """(bins,) int64 counts."""
+
+
+@dataclass
 class Predictions:
     """What the network predicts on the validation split, in the form that suits the task."""
 
@@ -84,6 +94,13 @@ class Snapshot:
     boundary: Boundary | None = None
     predictions: Predictions | None = None
     """Validation predictions (confusion counts, predicted vs true, sample images), when due."""
+    unit_maps: dict[str, np.ndarray] | None = None
+    """2D data: node id -> (units, r, r) each unit's output over the input plane, with the
+    boundary."""
+    dead_units: dict[str, float] | None = None
+    """ReLU-family node id -> share of its units that fire for no validation sample, when due."""
+    histograms: dict[str, dict[str, Histogram]] | None = None
+    """"weights" / "activations" / "gradients" -> node id -> Histogram, when due."""
     steps_per_second: float = 0.0
     total_steps: int = 0
     steps_per_epoch: int = 0

@@ -29,7 +29,7 @@ from nnstudio.core.schedules import is_constant, learning_rate
 from nnstudio.core.stacked_optim import RULES, StackedOptimizer
 from nnstudio.core.task_rules import TaskRules
 from nnstudio.core.variants import network_dict
-from nnstudio.training import probes
+from nnstudio.training import probes, probes_views
 from nnstudio.training.memory_check import check_training_memory
 from nnstudio.training.snapshot import Boundary, Snapshot, Status, divergence
 from nnstudio.training.trainer import ProbeOptions, context_for
@@ -190,8 +190,11 @@ class StackedTrainer:
         return list(self.layers)
 
     # -- running the graph ------------------------------------------------------------------
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Run every copy on its own inputs: x is (V, B, ...), the result (V, B, ...)."""
+    def forward(
+        self, x: torch.Tensor, capture: dict[str, torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        """Run every copy on its own inputs: x is (V, B, ...), the result (V, B, ...).
+        `capture`, if given, receives every node's value."""
         V = self.V
         values: dict[str, torch.Tensor] = {self.template.input_id: x}
         for node_id, module, sources in self.template.schedule():
@@ -211,6 +214,8 @@ class StackedTrainer:
                     return functional_call(_m, p, xs)
 
                 values[node_id] = vmap(one, randomness="different")(params, *inputs)
+        if capture is not None:
+            capture.update(values)
         return values[self.template.output_source]
 
     def per_network_loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -324,6 +329,7 @@ class StackedTrainer:
         self._snapshots_made += 1
         final = status in ("finished", "stopped", "paused")
         due = (self._snapshots_made - 1) if not final else 0
+        due_views = probes_views.due(self.options, self._snapshots_made, final)
         want_weights = self.options.weights_every and due % self.options.weights_every == 0
         want_boundary = (
             self.grid is not None
@@ -337,6 +343,7 @@ class StackedTrainer:
             surfaces = self.rules.surface(self._outputs(features)).reshape(self.V, res, res)
             surfaces = surfaces.float().cpu().numpy()
         lr = self.optimizer.hyper["lr"].cpu().numpy()
+        views = probes_views.stacked_views(self, self.options) if due_views else None
         out: list[Snapshot | None] = []
         for v in range(self.V):
             if not self.alive[v]:
@@ -375,6 +382,8 @@ class StackedTrainer:
                 snap.weights = self._weights_of(v)
             if surfaces is not None:
                 snap.boundary = Boundary(surfaces[v], self.grid[1])
+            if views is not None:
+                snap.dead_units, snap.histograms = views[v]
             out.append(snap)
         return out
 

@@ -28,7 +28,7 @@ from nnstudio.core.optimizers import OPTIMIZERS
 from nnstudio.core.schedules import is_constant, learning_rate
 from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.task_rules import TaskRules
-from nnstudio.training import probes
+from nnstudio.training import probes, probes_views
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.early_stopping import EarlyStopping
 from nnstudio.training.loop import drive
@@ -63,6 +63,11 @@ class ProbeOptions:
     snapshot (0: never)."""
     eval_max_samples: int = 2048
     """Train/validation metrics are measured on at most this many samples per split."""
+    views_every: int = 3
+    """Attach dead-unit shares and histograms to every Nth snapshot (0: never)."""
+    views_max_samples: int = 256
+    """Dead units and activation histograms look at this many validation samples at most."""
+    histogram_bins: int = 30
 
 
 def context_for(dataset: Dataset) -> ShapeContext:
@@ -324,10 +329,17 @@ class Trainer:
             and (final or (self._snapshots_made - 1) % opts.boundary_every == 0)
         ):
             snap.boundary = self.boundary()
+            snap.unit_maps = probes_views.unit_maps(
+                self.model, self.grid[0], probes_views.UNIT_MAP_RESOLUTION
+            )
         if opts.predictions_every and (
             final or (self._snapshots_made - 1) % opts.predictions_every == 0
         ):
             snap.predictions = self.predictions()
+        if probes_views.due(opts, self._snapshots_made, final):
+            x = self.x_val if len(self.x_val) else self.x_train
+            views = probes_views.trainer_views(self.model, x[: opts.views_max_samples], opts)
+            snap.dead_units, snap.histograms = views
         return snap
 
     def boundary(self) -> Boundary | None:

@@ -131,6 +131,8 @@ def open_main_window(project_path: str | None = None) -> QMainWindow:
         if error is not None:
             window.show_error("Cannot open project", error)
         window.offer_recovery()
+        if project_path is None:
+            window.lessons.show_start_page()
 
     window._first_paint = FirstPaintWatcher(window, painted)
     window._file_open = FileOpenHandler(window)

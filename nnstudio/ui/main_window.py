@@ -383,11 +383,15 @@ class MainWindow(FileActions, QMainWindow):
         self.autosaver.saved.connect(self._autosave_succeeded)
 
     def _install_extensions(self) -> None:
-        """Live training: toolbar, Training tab and Runs (a module of its own)."""
+        """Live training: toolbar, Training tab and Runs (a module of its own); lessons."""
         install_training(self)
         from nnstudio.ui.ask import install as install_ask
 
         install_ask(self)
+
+        from nnstudio.ui.lessons.install import install as install_lessons
+
+        install_lessons(self)
 
     # -- public hooks for training ----------------------------------------------------------
     def add_panel_dock(

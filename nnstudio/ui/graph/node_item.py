@@ -304,3 +304,16 @@ class NodeItem(QGraphicsItem):
         if rest and (elided == rest or len(elided.strip(" ·…")) >= 4):
             room = QRectF(rect.left() + used, rect.top(), room_width, rect.height())
             self._draw_text(painter, room, rest, regular, "#334155")
+
+    def set_badge(self, text: str) -> None:
+        """Pin a short note ("37 % dead") to the card's top-right corner; "" removes it."""
+        from nnstudio.ui.graph.badge import BadgeItem
+
+        badge = getattr(self, "badge", None)
+        if badge is None:
+            if not text:
+                return
+            badge = self.badge = BadgeItem(self)
+            badge.setPos(NODE_WIDTH / 2 - 4, -NODE_HEIGHT / 2)
+        badge.set_text(text)
+        badge.setVisible(bool(text))

@@ -11,10 +11,13 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
 from nnstudio.ui.panels.base import Panel
 from nnstudio.ui.panels.boundary import BoundaryPanel
+from nnstudio.ui.panels.dead_units import DeadUnitsPanel
 from nnstudio.ui.panels.gradients import GradientPanel
+from nnstudio.ui.panels.histograms import HistogramPanel
 from nnstudio.ui.panels.learning_rate import LearningRatePanel
 from nnstudio.ui.panels.loss import LossPanel
 from nnstudio.ui.panels.predictions import PredictionsPanel
+from nnstudio.ui.panels.unit_maps import UnitMapsPanel
 from nnstudio.ui.panels.weights import WeightPanel
 
 Left, Right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -32,6 +35,9 @@ class TrainingDashboard(QMainWindow):
         self.gradients = GradientPanel()
         self.weights = WeightPanel()
         self.learning_rate = LearningRatePanel()
+        self.dead_units = DeadUnitsPanel()
+        self.histograms = HistogramPanel()
+        self.unit_maps = UnitMapsPanel()
         self.panels: list[Panel] = [
             self.loss,
             self.boundary,
@@ -39,6 +45,9 @@ class TrainingDashboard(QMainWindow):
             self.gradients,
             self.weights,
             self.learning_rate,
+            self.dead_units,
+            self.histograms,
+            self.unit_maps,
         ]
         self.docks: dict[str, QDockWidget] = {}
         loss = self._dock(self.loss, Left)
@@ -50,7 +59,11 @@ class TrainingDashboard(QMainWindow):
         self.splitDockWidget(loss, gradients, Qt.Orientation.Vertical)
         self.splitDockWidget(boundary, weights, Qt.Orientation.Vertical)
         self.tabifyDockWidget(weights, lr)
+        self.tabifyDockWidget(gradients, self._dock(self.dead_units, Left))
+        self.tabifyDockWidget(weights, self._dock(self.histograms, Right))
+        gradients.raise_()
         self.tabifyDockWidget(boundary, predictions)
+        self.tabifyDockWidget(boundary, self._dock(self.unit_maps, Right))
         weights.raise_()
         boundary.raise_()
         self._points_2d = True
