@@ -40,7 +40,11 @@ def train_project(args: argparse.Namespace) -> int:
         project.training = settings
     book: RunBook = loaded.runs
     options = ProbeOptions(
-        min_interval_s=args.report_every, weights_every=0, boundary_every=0, predictions_every=0
+        min_interval_s=args.report_every,
+        weights_every=0,
+        boundary_every=0,
+        predictions_every=0,
+        views_every=0,  # the command line prints none of the views
     )
     if args.vary:
         axes = [parse_axis(project, text) for text in args.vary]
