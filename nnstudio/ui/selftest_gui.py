@@ -101,6 +101,13 @@ def render_panels(state: State) -> str:
             app.processEvents()
             panel.redraw()
             app.processEvents()
+            if panel.stack.currentWidget() is panel.message:
+                # A panel with nothing to draw for this network (no ReLU layers for the dead
+                # units, no node chosen) must say so in words, not stay as it started.
+                text = panel.message.text()
+                check(bool(text), f"the {panel.title} panel is blank")
+                drawn.append(f"{panel.title} (says: {text[:40]}…)")
+                continue
             image = panel.grab().toImage()
             empty = blank.grab().toImage()
             problem = image_problem(image, empty)
