@@ -33,24 +33,13 @@ def headless_environment(workdir: Path) -> None:
 
 
 # -- steps --------------------------------------------------------------------------------
-def qt_version() -> str:
-    """PySide6's version, read from its package record (importing it here would drag Qt in)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    for name in ("PySide6-Essentials", "PySide6"):
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            continue
-    return "not found"
-
-
 def step_environment(state: State) -> str:
     import numpy
     import torch
 
     from nnstudio import __version__
     from nnstudio.resources import is_frozen, resources_root
+    from nnstudio.ui.selftest_gui import qt_version
 
     kind = "frozen bundle" if is_frozen() else "source"
     return (

@@ -28,6 +28,13 @@ def quiet_offscreen_notes() -> None:
     qInstallMessageHandler(handler)
 
 
+def qt_version() -> str:
+    """PySide6's version (the module knows it even in a frozen bundle, without metadata)."""
+    import PySide6
+
+    return PySide6.__version__
+
+
 def live_training(state: State) -> str:
     from PySide6.QtCore import QEventLoop, QTimer
 
