@@ -20,8 +20,13 @@ PANEL_PICTURES = {
     "weights.png",
     "learning-rate.png",
     "predictions.png",
+    "histograms.png",
     "main-window.png",
 }
+"""Every panel that has something to draw for the self-test's tanh MLP; Dead units (no ReLU
+layers) and Inside a node (no node chosen) say so in words instead."""
+MAY_SAY_WHY = {"dead-units.png", "inside-a-node.png"}
+"""Panels that draw a picture when their data has arrived, and otherwise say why not."""
 
 
 def run_self_test(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -43,7 +48,8 @@ def test_self_test_passes_and_draws_every_panel(tmp_path):
     assert "self-test passed" in result.stdout
     assert "FAIL" not in result.stdout
     assert result.stdout.count("\nok   ") + result.stdout.startswith("ok   ") == 7, output
-    assert {p.name for p in (tmp_path / "png").iterdir()} == PANEL_PICTURES
+    pictures = {p.name for p in (tmp_path / "png").iterdir()}
+    assert PANEL_PICTURES <= pictures <= PANEL_PICTURES | MAY_SAY_WHY
     assert all((tmp_path / "png" / name).stat().st_size > 2000 for name in PANEL_PICTURES)
 
 
