@@ -87,7 +87,7 @@ def fashion_mlp() -> Project:
 
 def fashion_cnn() -> Project:
     project = TEMPLATES.get("digits_cnn").build()
-    return Project(project.graph, fashion(12_000), settings(32, 1))
+    return Project(project.graph, fashion(60_000), settings(32, 2))
 
 
 def transformer() -> Project:
@@ -99,7 +99,7 @@ def transformer() -> Project:
 MODELS = {
     "spiral": ("spiral MLP 2-16-16-1, batch 10", spiral_model),
     "mlp": ("Fashion-MNIST MLP 784-256-128-10, batch 128", fashion_mlp),
-    "cnn": ("Fashion-MNIST CNN (template), batch 32", fashion_cnn),
+    "cnn": ("Fashion-MNIST CNN (template), batch 32, 42,000 training images", fashion_cnn),
     "transformer": ("Transformer (template) on the copy task", transformer),
 }
 
