@@ -68,3 +68,24 @@ def run_generated(folder: Path, *argv: str) -> int:
 def logged_losses(path: Path) -> np.ndarray:
     with open(path, encoding="utf-8") as handle:
         return np.array([float(row["loss"]) for row in csv.DictReader(handle)])
+
+
+def app_losses(project, steps: int) -> np.ndarray:
+    """The app trainer's first `steps` batch losses for `project`, with no probes."""
+    from nnstudio.core.datasets import load_dataset
+    from nnstudio.training.trainer import ProbeOptions, Trainer
+
+    options = ProbeOptions(
+        snapshot_every_steps=steps,
+        grad_norms=False,
+        weights_every=0,
+        boundary_every=0,
+        predictions_every=0,
+    )
+    trainer = Trainer(project.graph, load_dataset(project.dataset), project.training, options)
+    losses: list[float] = []
+    for snap in trainer.run():
+        losses.extend(snap.step_losses.tolist())
+        if trainer.step_count >= steps:
+            break
+    return np.array(losses[:steps])

@@ -22,9 +22,8 @@ from nnstudio.core.templates import block, chain, residual
 from nnstudio.export import export_pytorch
 from nnstudio.export.model_code import model_source
 from nnstudio.export.plan import plan_export
-from nnstudio.training import ProbeOptions, Trainer
 from nnstudio.training.trainer import context_for
-from tests.export.helpers import load_generated, logged_losses, run_generated
+from tests.export.helpers import app_losses, load_generated, logged_losses, run_generated
 
 STEPS = 40
 RELATIVE = 1e-5
@@ -113,23 +112,6 @@ def test_a_block_builds_the_apps_weights_as_classes_of_its_own(make) -> None:
         assert "class SumAndSquashBlock(" in source
         assert "def forward(self, input_x1: torch.Tensor, input_x2: torch.Tensor)" in source
         assert "return add_n4, x" in source  # both outputs, in port order
-
-
-def app_losses(project: Project, steps: int) -> np.ndarray:
-    options = ProbeOptions(
-        snapshot_every_steps=steps,
-        grad_norms=False,
-        weights_every=0,
-        boundary_every=0,
-        predictions_every=0,
-    )
-    trainer = Trainer(project.graph, load_dataset(project.dataset), project.training, options)
-    losses: list[float] = []
-    for snap in trainer.run():
-        losses.extend(snap.step_losses.tolist())
-        if trainer.step_count >= steps:
-            break
-    return np.array(losses[:steps])
 
 
 def test_a_nested_block_times_three_exports_reproduces_and_loads_the_apps_weights(

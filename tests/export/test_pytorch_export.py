@@ -25,7 +25,13 @@ from nnstudio.export import export_pytorch, pytorch_script
 from nnstudio.training import ProbeOptions, Trainer
 from nnstudio.training.trainer import context_for
 from tests.export.catalog_projects import EXPORTABLE, project_for
-from tests.export.helpers import available_templates, load_generated, logged_losses, run_generated
+from tests.export.helpers import (
+    app_losses,
+    available_templates,
+    load_generated,
+    logged_losses,
+    run_generated,
+)
 
 STEPS = 200
 RELATIVE = 1e-5
@@ -43,21 +49,7 @@ def exported(tmp_path_factory) -> dict[str, Path]:
 
 
 def app_step_losses(name: str, steps: int) -> np.ndarray:
-    project = TEMPLATES.get(name).build()
-    options = ProbeOptions(
-        snapshot_every_steps=steps,
-        grad_norms=False,
-        weights_every=0,
-        boundary_every=0,
-        predictions_every=0,
-    )
-    trainer = Trainer(project.graph, load_dataset(project.dataset), project.training, options)
-    losses: list[float] = []
-    for snap in trainer.run():
-        losses.extend(snap.step_losses.tolist())
-        if trainer.step_count >= steps:
-            break
-    return np.array(losses[:steps])
+    return app_losses(TEMPLATES.get(name).build(), steps)
 
 
 def test_the_folder_holds_what_the_readme_promises(exported) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
 
 from nnstudio.core.datasets import DatasetConfig, load_dataset
 from nnstudio.ui.csv_import_dialog import CsvImportDialog
+from tests.ui.editor_helpers import choose
 
 # Combo popups make the offscreen platform say it cannot raise or grab; harmless here.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")
@@ -36,19 +36,6 @@ def type_path(qtbot, dialog: CsvImportDialog, path: str) -> None:
     dialog.path_edit.selectAll()
     qtbot.keyClicks(dialog.path_edit, path)
     qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-
-
-def choose(qtbot, combo: QComboBox, data: str) -> None:
-    """Pick an entry as a mouse user does: open the popup and click the entry."""
-    target = combo.findData(data)
-    assert target >= 0, data
-    combo.showPopup()
-    view = combo.view()
-    qtbot.waitUntil(view.isVisible)
-    rect = view.visualRect(combo.model().index(target, 0))
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: not view.isVisible())
-    assert combo.currentIndex() == target
 
 
 def feature_item(dialog: CsvImportDialog, name: str):

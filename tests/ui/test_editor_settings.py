@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QSpi
 
 from nnstudio.core.datasets import DATASETS
 from nnstudio.core.settings import TRAINING_PARAMS
+from tests.ui.editor_helpers import choose
 
 # Combo popups make the offscreen platform say it cannot raise or grab; harmless here.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")
@@ -18,19 +19,6 @@ def type_into(qtbot, box, text: str) -> None:
     box.selectAll()
     qtbot.keyClicks(box, text)
     qtbot.keyClick(box, Qt.Key.Key_Return)
-
-
-def choose(qtbot, combo: QComboBox, data: str) -> None:
-    """Pick an entry as a mouse user does: open the popup and click the entry."""
-    target = combo.findData(data)
-    assert target >= 0, data
-    combo.showPopup()
-    view = combo.view()
-    qtbot.waitUntil(view.isVisible)
-    rect = view.visualRect(combo.model().index(target, 0))
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: not view.isVisible())
-    assert combo.currentIndex() == target
 
 
 def test_every_declared_training_setting_has_an_editor(make_window):

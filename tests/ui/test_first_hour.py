@@ -9,19 +9,9 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
+from tests.ui.editor_helpers import choose
+
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")
-
-
-def choose(qtbot, combo: QComboBox, data: str) -> None:
-    """Pick an entry as a mouse user does: open the popup and click the entry."""
-    target = combo.findData(data)
-    assert target >= 0, data
-    combo.showPopup()
-    view = combo.view()
-    qtbot.waitUntil(view.isVisible)
-    rect = view.visualRect(combo.model().index(target, 0))
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: not view.isVisible())
 
 
 @pytest.fixture
