@@ -177,6 +177,7 @@ def recurrent(kind: str, display_name: str, help_text: str) -> LayerSpec:
         param_count=count,
         inputs=SEQUENCE_PORT,
         params=RECURRENT_PARAMS,
+        view="sequence_state",
     )
 
 
