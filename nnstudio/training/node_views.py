@@ -22,12 +22,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.core.blocks import graph_at
+from nnstudio.core import layer_views
 from nnstudio.core.compile import BlockModule, GraphModule
 from nnstudio.core.datasets import Dataset
 from nnstudio.core.errors import InputError
 from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS
+from nnstudio.core.layer_views import ViewableLayer, layer_type, split_part, view_kind
 from nnstudio.core.modules import CrossAttention, PointerScores, Recurrent, SelfAttention
 
 MAX_TILES = 64
@@ -64,21 +64,7 @@ class NodeView:
     """Anything left out (channels beyond MAX_TILES) or worth knowing (the top layer only)."""
 
 
-@dataclass(frozen=True)
-class ViewableLayer:
-    layer_id: str
-    """The compiled model's id: "n3" at the top, "n5/n2" or "n5#2/n2" inside a block."""
-    label: str
-    """Type and id, e.g. "Conv2d (n2)"; inner layers name their block and copy."""
-    kind: str
-
-
 # -- finding layers -----------------------------------------------------------------------
-
-
-def _split_part(part: str) -> tuple[str, int]:
-    node_id, _, copy = part.partition("#")
-    return node_id, int(copy) - 1 if copy else 0
 
 
 def find_module(model: GraphModule, layer_id: str) -> nn.Module:
@@ -86,7 +72,7 @@ def find_module(model: GraphModule, layer_id: str) -> nn.Module:
     *blocks, last = layer_id.split("/")
     body: Any = model
     for part in blocks:
-        node_id, copy = _split_part(part)
+        node_id, copy = split_part(part)
         block = body.module_for(node_id)
         if not isinstance(block, BlockModule):
             raise KeyError(layer_id)
@@ -94,65 +80,15 @@ def find_module(model: GraphModule, layer_id: str) -> nn.Module:
     return body.module_for(last)
 
 
-def layer_type(graph: Graph, layer_id: str) -> str | None:
-    """The declared type of the layer at `layer_id` in `graph`, or None if it has none."""
-    *blocks, last = layer_id.split("/")
-    try:
-        inner = graph_at(graph, [_split_part(p)[0] for p in blocks])
-    except Exception:  # a path that no longer fits the graph
-        return None
-    node = inner.nodes.get(last)
-    return node.type if node is not None else None
-
-
-def view_kind(type_name: str | None) -> str | None:
-    """The view the layer type declares, or None."""
-    if type_name is None or type_name not in LAYERS:
-        return None
-    return LAYERS.get(type_name).view
-
-
-def layer_id_for(graph: Graph, focus: list[str], node_id: str) -> str:
-    """The model's id for node `node_id` seen on the canvas inside the blocks `focus`
-    (a repeated block shows its first copy)."""
-    parts, inner = [], graph
-    for block_id in focus:
-        node = inner.node(block_id)
-        many = int(node.params.get("repeat", 1)) > 1
-        parts.append(f"{block_id}#1" if many else block_id)
-        inner = node.block.graph if node.block is not None else inner
-    return "/".join([*parts, node_id])
-
-
-def viewable_layers(graph: Graph, model: GraphModule | None = None) -> list[ViewableLayer]:
-    """Every layer with a view, input to output, each copy of a repeated block apart.
-    With `model`, only layers it actually runs (a node that feeds nothing has no module)."""
-    found: list[ViewableLayer] = []
-
-    def walk(inner: Graph, prefix: str, where: str) -> None:
-        for node_id in inner.topological_order():
-            node = inner.nodes[node_id]
-            if node.block is not None:
-                repeat = int(node.params.get("repeat", 1))
-                name = node.params.get("name") or node.spec.display_name
-                for k in range(repeat):
-                    part = f"{node_id}#{k + 1}" if repeat > 1 else node_id
-                    copy = f" copy {k + 1}" if repeat > 1 else ""
-                    walk(node.block.graph, f"{prefix}{part}/", f" in {name}{copy}")
-                continue
-            kind = node.spec.view
-            if kind is None:
-                continue
-            layer_id = prefix + node_id
-            if model is not None:
-                try:
-                    find_module(model, layer_id)
-                except (KeyError, IndexError):
-                    continue
-            label = f"{node.spec.display_name}{where} ({layer_id})"
-            found.append(ViewableLayer(layer_id, label, kind))
-
-    walk(graph, "", "")
+def viewable_layers(graph: Graph, model: GraphModule) -> list[ViewableLayer]:
+    """Every layer with a view that `model` runs (a node that feeds nothing has no module)."""
+    found = []
+    for layer in layer_views.viewable_layers(graph):
+        try:
+            find_module(model, layer.layer_id)
+        except (KeyError, IndexError):
+            continue
+        found.append(layer)
     return found
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from nnstudio.core import layer_views
 from nnstudio.core.compile import compile_graph
 from nnstudio.core.errors import InputError
 from nnstudio.core.graph import Graph
@@ -133,7 +134,7 @@ def test_layers_inside_blocks_have_views_per_copy() -> None:
     )
     assert [v.layer_id for v in layers] == [f"{block}#1/{inner}", f"{block}#2/{inner}"]
     assert "in Encoder copy 2" in layers[1].label
-    assert node_views.layer_id_for(graph, [block], inner) == f"{block}#1/{inner}"
+    assert layer_views.layer_id_for(graph, [block], inner) == f"{block}#1/{inner}"
     x = torch.arange(10)[None] % 8
     first = node_view(model, graph, layers[0].layer_id, x)
     second = node_view(model, graph, layers[1].layer_id, x)
