@@ -35,7 +35,7 @@ class NodeViewPanel(UnitMapsPanel):
         self.sample_box = QSpinBox(self)
         self.sample_box.setObjectName("node_view_sample")
         self.sample_box.setPrefix("Sample ")
-        self.sample_box.setRange(0, 0)
+        self.sample_box.setRange(0, 99999)  # narrowed when the data is known
         self.sample_box.setToolTip(
             "Which validation sample to send through the network (0 is the first)."
         )
@@ -61,6 +61,8 @@ class NodeViewPanel(UnitMapsPanel):
         """The NodeView drawn now (None when unit maps or nothing show)."""
         self.tile_count = 0
         self._view_dirty = False
+        self._view_stale = False
+        """A view is wanted but was not asked for while the panel was hidden."""
         self.show_message(
             "Select a node on the canvas to look inside it. For 2D data, each unit's output "
             "over the input plane; for a convolution, its feature maps of one sample; for "
@@ -68,16 +70,17 @@ class NodeViewPanel(UnitMapsPanel):
         )
 
     # -- what there is to show -------------------------------------------------------------
-    def set_layers(self, layers: list[tuple[str, str, str]], samples: int) -> None:
-        """The layers with a declared view, as (layer id, label, kind), and how many samples
-        the picker offers; unit-map layers come from snapshots."""
+    def set_layers(self, layers: list[tuple[str, str, str]]) -> None:
+        """The layers with a declared view, as (layer id, label, kind); unit-map layers come
+        from snapshots."""
         self.view_labels = {layer_id: label for layer_id, label, _kind in layers}
         units = {n: k for n, k in self.kinds.items() if k == UNIT_MAPS}
         self.kinds = {layer_id: kind for layer_id, _label, kind in layers} | units
-        self.sample_box.blockSignals(True)
-        self.sample_box.setRange(0, max(samples - 1, 0))
-        self.sample_box.blockSignals(False)
         self._refill()
+
+    def set_sample_count(self, samples: int) -> None:
+        """How many samples the picker offers (known once the data is loaded)."""
+        self.sample_box.setMaximum(max(samples - 1, 0))
 
     def clear(self) -> None:
         super().clear()
@@ -139,10 +142,12 @@ class NodeViewPanel(UnitMapsPanel):
             self._want()
 
     def _want(self, *_args: object) -> None:
-        """Ask for the chosen layer's view of the chosen sample (see `view_wanted`)."""
-        layer_id, kind = self.layer_box.currentData(), self.chosen_kind()
-        if layer_id is not None and kind not in (None, UNIT_MAPS):
-            self.view_wanted.emit(layer_id, self.sample_box.value())
+        """Ask for the chosen layer's view of the chosen sample (see `view_wanted`); a
+        hidden panel asks when it is shown, so nothing is computed for nobody."""
+        wanted = self.wanted()
+        self._view_stale = wanted is not None and not self.is_shown()
+        if wanted is not None and not self._view_stale:
+            self.view_wanted.emit(*wanted)
 
     def wanted(self) -> tuple[str, int] | None:
         """The view the panel would show now, if the chosen layer has one."""
@@ -165,6 +170,8 @@ class NodeViewPanel(UnitMapsPanel):
         self.show_message(text)
 
     def redraw(self) -> None:
+        if self._view_stale:
+            self._want()
         if self.chosen_kind() == UNIT_MAPS:
             if self._dirty:
                 self.graphics.show()
@@ -201,13 +208,13 @@ class NodeViewPanel(UnitMapsPanel):
         maps = view.values
         self.tile_count = len(maps)
         if view.sample is not None:
-            sample = self._plot(0, 0, "the sample")
+            sample = self._plot(0, 0, "sample")
             sample.hideAxis("left")
             sample.hideAxis("bottom")
             item = pg.ImageItem(view.sample)
             item.setColorMap(greys())
             sample.addItem(item)
-        plot = self._plot(0, 1, f"{len(maps)} feature maps, one per channel")
+        plot = self._plot(0, 1, f"{len(maps)} channels")
         plot.hideAxis("left")
         plot.hideAxis("bottom")
         # Each tile upright: the mosaic flips tiles for a y-up plane; undo that here.
@@ -215,9 +222,10 @@ class NodeViewPanel(UnitMapsPanel):
         finite = image[np.isfinite(image)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         high = high if high > low else low + 1.0
-        tiles = pg.ImageItem(np.nan_to_num(image, nan=low), levels=(low, high))
+        tiles = pg.ImageItem(image, levels=(low, high))  # the NaN gaps stay see-through
         tiles.setColorMap(greys())
         plot.addItem(tiles)
+        plot.autoRange(padding=0.02)
         self.tiles.ci.layout.setColumnStretchFactor(0, 1)
         self.tiles.ci.layout.setColumnStretchFactor(1, 3)
 
@@ -229,6 +237,7 @@ class NodeViewPanel(UnitMapsPanel):
         for k, weights in enumerate(heads):
             title = view.tile_names[k] if len(view.values) > 1 else "weights"
             plot = self._plot(k // columns, k % columns, title)
+            plot.setAspectLocked(False)
             item = self._grid_image(plot, weights, view.row_axis, view.col_axis)
             item.setLevels((0.0, 1.0))
             item.setColorMap(shares())
