@@ -57,6 +57,8 @@ class NodeViewPanel(UnitMapsPanel):
         self.kinds: dict[str, str] = {}
         """Layer id -> UNIT_MAPS or its declared view kind, in the list's order."""
         self.view_labels: dict[str, str] = {}
+        self.node_names: dict[str, str] = {}
+        """Node id -> name, over every node of the network (numbered as other panels do)."""
         self.shown: Any = None
         """The NodeView drawn now (None when unit maps or nothing show)."""
         self.tile_count = 0
@@ -100,10 +102,18 @@ class NodeViewPanel(UnitMapsPanel):
             self._refill()
         self._dirty = True
 
+    def prepare(self, run) -> None:
+        super().prepare(run)
+        self.node_names = readable_names(list(getattr(run, "names", None) or []))
+        self._refill()
+
     def _refill(self) -> None:
-        """The layer list: names, not node ids; the chosen layer stays chosen."""
+        """The layer list: names, not node ids ("Tanh 2" as in the other panels, inner
+        layers by their block); the chosen layer stays chosen."""
+        names = dict(self.node_names)
+        others = [n for n in self.kinds if n not in names]
         known = dict(self.labels) | self.view_labels
-        names = readable_names([(n, known.get(n, n)) for n in self.kinds])
+        names |= readable_names([(n, known.get(n, n)) for n in others])
         self.layer_box.blockSignals(True)
         chosen = self.layer_box.currentData()
         self.layer_box.clear()
