@@ -144,3 +144,23 @@ def test_without_weights_the_panel_says_to_train(qtbot, make_window) -> None:
     window.training.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: "press Train" in panel.message.text(), timeout=5000)
     assert not window.node_views.jobs.busy
+
+
+def test_a_block_or_a_layer_inside_it_picks_the_inner_layer(qtbot, make_window) -> None:
+    window = make_window("transformer_copy")
+    window.training.ensure_dashboard()
+    panel = window.training.dashboard.node_view
+    block = _node(window, "block")
+    inner = next(
+        nid
+        for nid, node in window.document.project.graph.nodes[block].block.graph.nodes.items()
+        if node.type == "self_attention"
+    )
+    names = [panel.layer_box.itemText(i) for i in range(panel.layer_box.count())]
+    assert names == ["Self-attention in Encoder copy 1", "Self-attention in Encoder copy 2"]
+    window.scene.select_nodes([block])  # the block itself: its first layer with a view
+    assert panel.layer_box.currentData() == f"{block}#1/{inner}"
+    panel.layer_box.setCurrentIndex(1)
+    assert window.scene.open_block(block)
+    window.scene.select_nodes([inner])  # inside the opened block: the first copy
+    assert panel.layer_box.currentData() == f"{block}#1/{inner}"
