@@ -3,8 +3,11 @@ breadcrumb, save to the library and add from the palette."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from nnstudio.core.block_library import list_blocks
+from nnstudio.ui.commands import param_command
 from nnstudio.ui.palette import LIBRARY_PREFIX, USER_BLOCKS
 
 
@@ -79,6 +82,53 @@ def test_save_a_block_to_the_library_and_add_it_from_the_palette(make_window) ->
     assert node.block is not None and node.params["name"] == "Dense tanh"
     window.document.undo_stack.undo()
     assert new_id not in window.document.graph.nodes
+
+
+def answer_next_box(button_text: str, seen: list[str]) -> None:
+    """Click `button_text` in the next modal message box, keeping its text in `seen`."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, click)
+            return
+        seen.append(box.text())
+        [button] = [b for b in box.buttons() if b.text().replace("&", "") == button_text]
+        button.click()
+
+    QTimer.singleShot(0, click)
+
+
+def test_saving_a_block_twice_asks_to_replace_or_keep_both(make_window) -> None:
+    window = make_window("spiral_mlp")
+    doc, scene, actions = window.document, window.scene, window.block_actions
+    scene.select_nodes(["n2", "n3"])
+    block_id = actions.group_selection()
+    doc.push(param_command(doc, block_id, "name", "Dense"))
+    scene.select_nodes([block_id])
+    assert actions.save_selection()
+    # Again, with the repeat changed: the app asks, and Keep Both saves it as "Dense 2".
+    doc.push(param_command(doc, block_id, "repeat", 2))
+    scene.select_nodes([block_id])
+    seen: list[str] = []
+    answer_next_box("Keep Both", seen)
+    assert actions.save_selection()
+    assert seen == ["A block named “Dense” already exists in your library."]
+    blocks = {b.name: b.params["repeat"] for b in list_blocks()[0]}
+    assert blocks == {"Dense": 1, "Dense 2": 2}
+    names = [window.palette.items[k].text(0) for k in window.palette.items
+             if k.startswith(LIBRARY_PREFIX)]  # fmt: skip
+    assert len(names) == 2
+    # Cancel leaves the library alone; Replace overwrites "Dense" with the new content.
+    answer_next_box("Cancel", seen)
+    assert not actions.save_selection()
+    assert {b.name: b.params["repeat"] for b in list_blocks()[0]} == blocks
+    doc.push(param_command(doc, block_id, "repeat", 3))
+    scene.select_nodes([block_id])
+    answer_next_box("Replace", seen)
+    assert actions.save_selection()
+    assert len(seen) == 3
+    assert {b.name: b.params["repeat"] for b in list_blocks()[0]} == {"Dense": 3, "Dense 2": 2}
 
 
 def test_ungroup_from_the_menu(make_window) -> None:
