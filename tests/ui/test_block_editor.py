@@ -167,3 +167,58 @@ def test_inside_a_block_connections_are_checked_against_the_shapes_from_outside(
     assert not scene.connect_ports(src, dst)  # (10, 32) arrives there: Linear wants flat
     assert doc.undo_stack.count() == before
     assert f"Linear ({linear}) needs a flat input but gets (10, 32)" in window.status_text()
+
+
+def _click_problem(window, qtbot, text: str) -> None:
+    problems = window.problems
+    row = next(i for i in range(problems.count()) if text in problems.item(i).text())
+    rect = problems.visualItemRect(problems.item(row))
+    qtbot.mouseClick(problems.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def _centred(window, node_id: str) -> bool:
+    """The node's centre is within a few pixels of the middle of the canvas."""
+    view = window.view
+    item = window.scene.nodes[node_id]
+    where = view.mapFromScene(item.sceneBoundingRect().center())
+    return (where - view.viewport().rect().center()).manhattanLength() <= 4
+
+
+def test_clicking_a_problem_inside_nested_blocks_opens_each_level(make_window, qtbot) -> None:
+    from nnstudio.core.blocks import graph_at, group_nodes
+    from nnstudio.core.templates import TEMPLATES
+
+    project = TEMPLATES.get("spiral_mlp").build()
+    graph = project.graph
+    dense = group_nodes(graph, ["n2", "n3"], "Dense")
+    encoder = group_nodes(graph, [dense, "n4"], "Encoder")
+    inside = graph_at(graph, [encoder, dense])
+    inside.disconnect(inside.edges_into("n3")[0])  # the Tanh inside Dense gets nothing
+    graph.add_node("relu", node_id="stray", pos=(900, 300))  # and a loose layer at the top
+    window = make_window(project)
+    doc = window.document
+    assert doc.focus_path == []
+    _click_problem(window, qtbot, "Tanh (n3) inside Dense")
+    assert doc.focus_path == [encoder, dense]
+    assert set(window.scene.nodes) == {"in", "n2", "n3", "out"}
+    assert window.scene.selected_node_ids() == ["n3"]
+    assert window.inspector.node_id == "n3"
+    crumbs = [b.text() for b in window.view.breadcrumb.buttons]
+    assert crumbs == ["Network", f"Encoder ({encoder})", f"Dense ({dense})"]
+    qtbot.waitUntil(lambda: _centred(window, "n3"))
+    # A problem of a top-level node goes back out to it, from inside the blocks.
+    _click_problem(window, qtbot, "ReLU (stray) has nothing connected")
+    assert doc.focus_path == [] and window.scene.selected_node_ids() == ["stray"]
+    qtbot.waitUntil(lambda: _centred(window, "stray"))
+
+
+def test_clicking_a_problem_of_a_block_itself_selects_the_block(make_window, qtbot) -> None:
+    window = make_window("spiral_mlp")
+    doc, scene = window.document, window.scene
+    scene.select_nodes(["n2", "n3"])
+    block_id = window.block_actions.group_selection()
+    doc.push(param_command(doc, block_id, "repeat", 2))  # (2) in, (16) out: cannot repeat
+    scene.open_block(block_id)
+    _click_problem(window, qtbot, "can repeat only when")
+    assert doc.focus_path == [] and scene.selected_node_ids() == [block_id]
+    assert not window.view.breadcrumb.isVisible()
