@@ -105,30 +105,34 @@ def test_saving_a_block_twice_asks_to_replace_or_keep_both(make_window) -> None:
     scene.select_nodes(["n2", "n3"])
     block_id = actions.group_selection()
     doc.push(param_command(doc, block_id, "name", "Dense"))
-    scene.select_nodes([block_id])
-    assert actions.save_selection()
-    # Again, with the repeat changed: the app asks, and Keep Both saves it as "Dense 2".
-    doc.push(param_command(doc, block_id, "repeat", 2))
-    scene.select_nodes([block_id])
+
+    def save_with(repeat: int) -> bool:
+        doc.push(param_command(doc, block_id, "repeat", repeat))
+        scene.select_nodes([block_id])
+        return actions.save_selection()
+
+    def library() -> dict[str, int]:
+        return {b.name: b.params["repeat"] for b in list_blocks()[0]}
+
+    assert save_with(1) and library() == {"Dense": 1}
+    # Again, changed: the app asks. Replace leaves one block, with the new content.
     seen: list[str] = []
+    answer_next_box("Replace", seen)
+    assert save_with(2)
+    assert seen == ["A block named \u201cDense\u201d already exists in your library."]
+    assert library() == {"Dense": 2}
+    # Cancel leaves the library as it was.
+    answer_next_box("Cancel", seen)
+    assert not save_with(3)
+    assert library() == {"Dense": 2}
+    # Keep Both saves the new one beside it as "Dense 2"; the palette lists both.
     answer_next_box("Keep Both", seen)
-    assert actions.save_selection()
-    assert seen == ["A block named “Dense” already exists in your library."]
-    blocks = {b.name: b.params["repeat"] for b in list_blocks()[0]}
-    assert blocks == {"Dense": 1, "Dense 2": 2}
+    assert save_with(3)
+    assert len(seen) == 3
+    assert library() == {"Dense": 2, "Dense 2": 3}
     names = [window.palette.items[k].text(0) for k in window.palette.items
              if k.startswith(LIBRARY_PREFIX)]  # fmt: skip
-    assert len(names) == 2
-    # Cancel leaves the library alone; Replace overwrites "Dense" with the new content.
-    answer_next_box("Cancel", seen)
-    assert not actions.save_selection()
-    assert {b.name: b.params["repeat"] for b in list_blocks()[0]} == blocks
-    doc.push(param_command(doc, block_id, "repeat", 3))
-    scene.select_nodes([block_id])
-    answer_next_box("Replace", seen)
-    assert actions.save_selection()
-    assert len(seen) == 3
-    assert {b.name: b.params["repeat"] for b in list_blocks()[0]} == {"Dense": 3, "Dense 2": 2}
+    assert sorted(names) == ["Dense", "Dense 2"]
 
 
 def test_ungroup_from_the_menu(make_window) -> None:
