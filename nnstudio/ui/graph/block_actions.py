@@ -145,7 +145,7 @@ class BlockActions:
             try:
                 path = save_block(node)
             except BlockExistsError as exc:
-                other = free_name(exc.name)
+                other = free_name(node.params["name"])
                 choice = self.ask_replace(exc.name, other)
                 if choice == "cancel":
                     self._say("The block was not saved; your library is as it was.")
