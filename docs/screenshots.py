@@ -16,7 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-shots-"))
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui.app import make_application
@@ -379,6 +379,52 @@ def inside_a_node():
     dashboard.unit_maps.select(nodes_of(window, "tanh")[1])
     settle(300)
     return window
+
+
+def node_view_of(template: str, layer_type: str, seconds: float = 180.0):
+    """`template` trained to the end, its first `layer_type` node selected on the canvas,
+    and the Inside a node panel alone in the picture once its view is drawn."""
+    window = window_with(template)
+    training = window.training
+    ended: list[object] = []
+    training.controller.run_finished.connect(ended.append)
+    training.actions.train.trigger()
+    waited = 0.0
+    while not ended and waited < seconds:
+        settle(100)
+        waited += 0.1
+    dashboard = training.dashboard
+    panel = dashboard.node_view
+    dock = dashboard.docks[panel.title]
+    dock.raise_()
+    dashboard.resizeDocks([dock], [760], Qt.Orientation.Horizontal)
+    dashboard.resizeDocks([dock], [460], Qt.Orientation.Vertical)
+    window.scene.select_nodes(nodes_of(window, layer_type)[:1])
+    waited = 0.0
+    while panel.shown is None and waited < 30:
+        settle(100)
+        waited += 0.1
+    settle(300)
+    window.shot_widget = panel
+    return window
+
+
+@shot("node-view-feature-maps")
+def node_view_feature_maps():
+    """The digits CNN's convolution: one digit and its 16 feature maps."""
+    return node_view_of("digits_cnn", "conv2d")
+
+
+@shot("node-view-attention")
+def node_view_attention():
+    """The sorting pointer network's cross-attention, one heatmap per head."""
+    return node_view_of("pointer_sort", "cross_attention")
+
+
+@shot("node-view-hidden-state")
+def node_view_hidden_state():
+    """The parity LSTM's hidden state after each of the 8 bits."""
+    return node_view_of("lstm_parity", "lstm")
 
 
 @shot("teacher-locks")
