@@ -33,6 +33,9 @@ from nnstudio.core.modules import CrossAttention, PointerScores, Recurrent, Self
 MAX_TILES = 64
 """Feature maps beyond this many channels are left out (the view says how many)."""
 
+MAX_TOKENS_SHOWN = 32
+"""A token sample's ids are written in the caption up to this length."""
+
 AXES = {
     "feature_maps": ("row", "column", "channel"),
     "attention": ("query position", "key position", "head"),
@@ -221,7 +224,10 @@ def sample_of(dataset: Dataset, index: int) -> tuple[np.ndarray, str]:
     if target.ndim == 0 and dataset.task == "classification":
         value = int(target)
         caption += f" · label: {names[value] if value < len(names) else value}"
-    return np.asarray(xs[index : index + 1]), caption
+    x = np.asarray(xs[index : index + 1])
+    if np.issubdtype(x.dtype, np.integer) and x.ndim == 2 and x.shape[1] <= MAX_TOKENS_SHOWN:
+        caption += " · tokens: " + " ".join(str(int(t)) for t in x[0])
+    return x, caption
 
 
 def sample_picture(x: np.ndarray) -> np.ndarray | None:

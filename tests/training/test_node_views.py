@@ -158,3 +158,11 @@ def test_the_sample_index_is_checked_and_named() -> None:
     count = node_views.sample_count(dataset)
     with pytest.raises(InputError, match=f"from 0 to {count - 1}"):
         node_views.sample_of(dataset, count)
+
+
+def test_a_token_sample_names_its_tokens() -> None:
+    from nnstudio.core.datasets import load_dataset
+
+    dataset = load_dataset(TEMPLATES.get("lstm_parity").build().dataset)
+    _x, caption = node_views.sample_of(dataset, 0)
+    assert caption.endswith("tokens: " + " ".join(str(int(t)) for t in dataset.x_val[0]))
