@@ -61,6 +61,9 @@ class NodeView:
     tile_names: list[str] = field(default_factory=list)
     sample: np.ndarray | None = None
     """The sample as a picture (H, W) when it is an image, for feature maps."""
+    layer_input: np.ndarray | None = None
+    """What the layer itself was given, as one picture (its channels averaged), for
+    feature maps: the sample's stand-in when the network's input is not an image."""
     caption: str = ""
     """Which sample it is, in words (split, index, its target)."""
     note: str = ""
@@ -153,9 +156,11 @@ def node_view(model: GraphModule, graph: Graph, layer_id: str, x: torch.Tensor) 
     else:
         watched = module.rnn if isinstance(module, Recurrent) else module
 
-        def after(_m: nn.Module, _args: Any, output: Any) -> None:
+        def after(_m: nn.Module, args: Any, output: Any) -> None:
             value = output[0] if isinstance(output, tuple) else output
             caught["value"] = value[0]
+            if args and isinstance(args[0], torch.Tensor):
+                caught["input"] = args[0][0]
 
         handle = watched.register_forward_hook(after)
     was_training = model.training
@@ -168,7 +173,11 @@ def node_view(model: GraphModule, graph: Graph, layer_id: str, x: torch.Tensor) 
     value = caught.get("value")
     if value is None:
         return None
-    return _shape_view(kind, layer_id, value.float().cpu().numpy(), module)
+    view = _shape_view(kind, layer_id, value.float().cpu().numpy(), module)
+    given = caught.get("input")
+    if kind == "feature_maps" and given is not None and given.dim() == 3:
+        view.layer_input = given.float().mean(dim=0).cpu().numpy()
+    return view
 
 
 def _shape_view(kind: str, layer_id: str, values: np.ndarray, module: nn.Module) -> NodeView:
@@ -248,5 +257,6 @@ def sample_view(
     if result is not None:
         result.caption = caption
         if result.kind == "feature_maps":
-            result.sample = sample_picture(x)
+            picture = sample_picture(x)
+            result.sample = picture if picture is not None else result.layer_input
     return result

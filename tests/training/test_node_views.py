@@ -166,3 +166,25 @@ def test_a_token_sample_names_its_tokens() -> None:
     dataset = load_dataset(TEMPLATES.get("lstm_parity").build().dataset)
     _x, caption = node_views.sample_of(dataset, 0)
     assert caption.endswith("tokens: " + " ".join(str(int(t)) for t in dataset.x_val[0]))
+
+
+def test_a_conv_after_a_reshape_shows_what_it_was_given() -> None:
+    from nnstudio.core.datasets import load_dataset
+
+    project = TEMPLATES.get("digits_cnn").build()
+    dataset = load_dataset(project.dataset)
+    flat = dataset.x_val.reshape(len(dataset.x_val), 64)
+    dataset.x_val = flat  # a network that gets the digits as 64 numbers
+    graph, model = _network(
+        [
+            ("reshape", {"shape": "1,8,8"}),
+            ("conv2d", {"channels": 2, "kernel": 3, "padding": 1}),
+            ("flatten", {}),
+            ("linear", {"units": 10}),
+        ],
+        (64,),
+        classes=10,
+    )
+    view = node_views.sample_view(model, graph, dataset, _id(graph, "conv2d"), 4)
+    assert view is not None and view.values.shape == (2, 8, 8)
+    np.testing.assert_allclose(view.sample, flat[4].reshape(8, 8))

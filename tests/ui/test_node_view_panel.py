@@ -164,3 +164,28 @@ def test_a_block_or_a_layer_inside_it_picks_the_inner_layer(qtbot, make_window) 
     assert window.scene.open_block(block)
     window.scene.select_nodes([inner])  # inside the opened block: the first copy
     assert panel.layer_box.currentData() == f"{block}#1/{inner}"
+
+
+def test_the_panel_draws_what_it_is_handed(qtbot) -> None:
+    import numpy as np
+
+    from nnstudio.training.node_views import NodeView
+    from nnstudio.ui.panels.node_view import MAX_HEADS, NodeViewPanel
+
+    panel = NodeViewPanel()
+    qtbot.addWidget(panel)
+    panel.set_layers(
+        [("n2", "Conv2d (n2)", "feature_maps"), ("n3", "Self-attention (n3)", "attention")]
+    )
+    assert [panel.layer_box.itemText(i) for i in range(2)] == ["Conv2d", "Self-attention"]
+    assert panel.wanted() == ("n2", 0)
+    maps = NodeView("feature_maps", "n2", np.random.rand(5, 6, 6), "row", "column", caption="x")
+    panel.show_view(maps)
+    assert panel.tile_count == 5 and panel.shown is maps
+    panel.show_view(NodeView("feature_maps", "n9", np.zeros((2, 3, 3)), "row", "column"))
+    assert panel.shown is maps  # an answer for a layer no longer chosen is dropped
+    assert panel.select("n3") and panel.wanted() == ("n3", 0)
+    heads = np.full((MAX_HEADS + 2, 4, 4), 0.25)
+    panel.show_view(NodeView("attention", "n3", heads, "query position", "key position"))
+    assert panel.tile_count == MAX_HEADS
+    assert f"first {MAX_HEADS} of {MAX_HEADS + 2} heads" in panel.caption.text()

@@ -242,10 +242,16 @@ class NodeViewPanel(UnitMapsPanel):
     def _attention(self, view: Any) -> None:
         heads = view.values[:MAX_HEADS]
         self.tile_count = len(heads)
+        if len(view.values) > MAX_HEADS:
+            shown = f"The first {MAX_HEADS} of {len(view.values)} heads."
+            self.caption.setText(f"{self.caption.text()} {shown}")
         columns = min(len(heads), 4)
         image_items = []
         for k, weights in enumerate(heads):
-            title = view.tile_names[k] if len(view.values) > 1 else "weights"
+            names = view.tile_names
+            title = (
+                (names[k] if k < len(names) else f"head {k + 1}") if len(heads) > 1 else "weights"
+            )
             plot = self._plot(k // columns, k % columns, title)
             plot.setAspectLocked(False)
             item = self._grid_image(plot, weights, view.row_axis, view.col_axis)
