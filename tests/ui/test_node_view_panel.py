@@ -189,3 +189,26 @@ def test_the_panel_draws_what_it_is_handed(qtbot) -> None:
     panel.show_view(NodeView("attention", "n3", heads, "query position", "key position"))
     assert panel.tile_count == MAX_HEADS
     assert f"first {MAX_HEADS} of {MAX_HEADS + 2} heads" in panel.caption.text()
+
+
+def test_while_training_the_view_follows_the_live_weights(
+    qtbot, make_window, stop_training
+) -> None:
+    window = make_window("digits_cnn")
+    stop_training(window)
+    project = window.document.project
+    project.training = project.training.replace(epochs=500)  # longer than the test
+    training = window.training
+    training.ensure_dashboard()
+    with qtbot.waitSignal(training.controller.snapshot, timeout=30000):
+        training.actions.train.trigger()
+    dashboard = training.dashboard
+    dashboard.docks[dashboard.node_view.title].raise_()
+    panel = _look_inside(qtbot, window, _node(window, "conv2d"))
+    assert training.controller.busy and panel.shown.kind == "feature_maps"
+    first = panel.shown
+    # Later snapshots bring newer weights, and the view is drawn again from them.
+    qtbot.waitUntil(lambda: panel.shown is not first, timeout=30000)
+    assert training.controller.busy
+    with qtbot.waitSignal(training.controller.run_finished, timeout=10000):
+        training.controller.stop()
