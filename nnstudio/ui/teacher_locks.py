@@ -158,6 +158,7 @@ class TeacherLocks(QObject):
             self.window.scene.set_locked(network_locked)
             self.window.palette.setEnabled(not network_locked)
         hidden_layers = locks.hidden_layers if locks is not None else frozenset()
+        self.window.scene.hidden_layers = hidden_layers
         count = len(hidden_layers)
         self.window.palette.set_hidden_layers(
             hidden_layers,

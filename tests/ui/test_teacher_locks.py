@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from nnstudio.core.locks import Locks
 from nnstudio.core.templates import TEMPLATES
@@ -128,3 +129,20 @@ def test_the_only_the_learning_rate_preset_hides_and_locks_the_rest(make_window)
     window.document.undo_stack.undo()
     assert "batch_size" in _visible_settings(window)
     assert window.document.project.locks is None
+
+
+def test_hidden_layers_leave_the_canvas_menus_and_cannot_be_added(make_window):
+    from PySide6.QtCore import QPointF
+
+    from nnstudio.ui.graph.context_menu import build_menu
+
+    project = TEMPLATES.get("xor_mlp").build()
+    project.locks = Locks(hidden_layers=frozenset({"lstm", "relu"}))  # the network stays free
+    window = make_window(project)
+    menu = build_menu(window.scene, window, QPointF(0, 0), None, None)
+    add = next(a.menu() for a in menu.actions() if a.menu() and a.text() == "Add Layer Here")
+    offered = {a.objectName() for sub in add.findChildren(QMenu) for a in sub.actions()}
+    assert "layer_linear" in offered
+    assert not {"layer_lstm", "layer_relu"} & offered
+    assert window.add_layer_at_centre("relu") is None
+    assert window.add_layer_at_centre("tanh") is not None
