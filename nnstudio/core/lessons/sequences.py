@@ -134,9 +134,9 @@ def _check_long(ev: Evidence) -> Verdict:
         held,
         f"The answer is the first of {LONG['length']} tokens. After the same "
         f"{ev['LSTM'].run.steps_done} steps the LSTM names it for {pct(lstm)} of the validation "
-        f"sequences; the plain RNN for {pct(rnn)}, about the 25 % of a guess: its memory of "
-        "the first token fades step by step, and so does the gradient that should teach it to "
-        "remember.",
+        f"sequences; the plain RNN for {pct(rnn)}, no better than guessing one of 4 tokens "
+        "(25 %): its memory of the first token fades step by step, and so does the gradient "
+        "that should teach it to remember.",
     )
 
 
