@@ -264,6 +264,67 @@ def ask_edit_data():
     window.training.host.frame()  # every panel drawn before the picture is taken
 
 
+def fruit_csv(folder: Path, rows: int = 240) -> Path:
+    """A small made-up table with a text column: weight and length, the colour, the fruit."""
+    rng = np.random.default_rng(3)
+    kinds = {  # fruit: (weight g, length cm, colours)
+        "apple": (170, 8, ("green", "red", "yellow")),
+        "banana": (120, 19, ("green", "yellow")),
+        "orange": (140, 7.5, ("orange",)),
+        "pear": (180, 10, ("green", "yellow")),
+    }
+    lines = ["weight (g),length (cm),colour,fruit"]
+    for i in range(rows):
+        fruit = list(kinds)[i % len(kinds)]
+        weight, length, colours = kinds[fruit]
+        w, n = rng.normal(weight, 18), rng.normal(length, 1.2)
+        lines.append(f"{w:.0f},{n:.1f},{colours[rng.integers(len(colours))]},{fruit}")
+    path = folder / "fruit.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@shot("ask-table-categories")
+def ask_table_categories():
+    """A table with a text column: the colour is one list of its values in the form (the
+    network reads it as one 0/1 input per colour), filled from a test sample."""
+    from PySide6.QtCore import Qt
+
+    from nnstudio.core.datasets import DatasetConfig
+    from nnstudio.core.datasets.inputs import decode_table_rows
+    from nnstudio.core.project import Project
+    from nnstudio.core.templates import mlp
+    from nnstudio.ui.main_window import MainWindow
+
+    graph = mlp([16], "relu", "multiclass", "cross_entropy")
+    nodes_of_type = [n for n in graph.nodes.values() if n.type == "linear"]
+    nodes_of_type[-1].params["units"] = 4
+    folder = Path(tempfile.mkdtemp(prefix="nnstudio-shots-"))
+    project = Project(graph, DatasetConfig("csv", {"path": str(fruit_csv(folder))}))
+    project.training = project.training.replace(epochs=1000)
+    window = MainWindow(project)
+    window.ask_unsaved = lambda: "discard"
+    window.resize(*SIZE)
+    window.show()
+    settle()
+    window.view.fit_to_view()
+    train_until(window, 40)
+    window.training.controller.pause()
+    settle(300)
+    ask_layout(window)
+    dashboard = window.training.dashboard
+    docks = [dashboard.docks[dashboard.boundary.title], window.ask.dock]
+    dashboard.resizeDocks(docks, [380, 620], Qt.Orientation.Vertical)  # room for the form
+    page = window.ask.panel.table_page
+    data = window.ask.panel.dataset
+    rows = decode_table_rows(data, data.x_test)
+    green = next(i for i, row in enumerate(rows) if row[2] == "green")  # apple or pear?
+    page.picker.spin.setValue(green)
+    page.picker.picked.emit(green)
+    settle(300)
+    return window
+
+
 def variants_until(window, steps: int, seconds: float = 120.0) -> None:
     """Train four learning rates × two seeds together until `steps` steps each."""
     from nnstudio.core.variants import expand, parse_axis

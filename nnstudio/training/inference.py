@@ -168,6 +168,7 @@ class Predictor:
         return encode.encode_points(self.dataset, points)
 
     def rows(self, rows: Any) -> np.ndarray:
+        """Table rows in the data's own units; a text column by its category ("red")."""
         return encode.encode_rows(self.dataset, rows)
 
     def images(self, images: Any) -> np.ndarray:
