@@ -433,6 +433,10 @@ class ParamForm(QWidget):
         self._hidden = frozenset(names)
         self._show_rows()
 
+    def relevant(self, name: str) -> bool:
+        """Whether the setting matters with the current values (shown unless hidden)."""
+        return self._relevant.get(name, True)
+
     def _show_rows(self) -> None:
         for name, editor in self.editors.items():
             shown = self._relevant.get(name, True) and name not in self._hidden

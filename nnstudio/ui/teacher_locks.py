@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QUndoCommand
 from PySide6.QtWidgets import (
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,6 +29,7 @@ from nnstudio.core.layers import LAYERS
 from nnstudio.core.locks import DATA_GROUP, Locks
 from nnstudio.core.optimizers import OPTIMIZERS
 from nnstudio.core.settings import TRAINING_PARAMS
+from nnstudio.ui.teacher_dialog import TeacherDialog
 
 LOCK = " (locked)"
 """Added to a locked control's label; plain text, since not every font has a lock glyph."""
@@ -106,6 +108,8 @@ class TeacherLocks(QObject):
             == QMessageBox.StandardButton.Yes
         )
         """Asked before unlocking; tests replace it."""
+        self.run_dialog = lambda dialog: dialog.exec() == QDialog.DialogCode.Accepted
+        """Shows the Teacher mode dialog; tests replace it."""
         self.document.project_replaced.connect(self.apply)
         self.document.training_changed.connect(self.apply)
         self.document.dataset_changed.connect(self.apply)
@@ -186,7 +190,7 @@ class TeacherLocks(QObject):
             names += [
                 setting_label(n)
                 for n in form.editors
-                if locks.setting_hidden(n) and form._relevant.get(n, True)
+                if locks.setting_hidden(n) and form.relevant(n)
             ]
         if locks.setting_hidden("device"):
             names.append(setting_label("device"))
@@ -194,6 +198,19 @@ class TeacherLocks(QObject):
         if layers:
             names.append(f"the palette's {', '.join(layers)}")
         return names
+
+    def choose_locks(self) -> bool:
+        """Open the Teacher mode dialog on the current locks and apply its choice (undoable).
+        Changing existing locks this way can lift them, so it asks first, as Unlock does."""
+        current = self.locks
+        if current is not None and not self.confirm():
+            return False
+        optimizer = self.document.project.training["optimizer"]
+        dialog = TeacherDialog(self.window, current, optimizer)
+        if not self.run_dialog(dialog):
+            return False
+        self.document.push(SetLocksCommand(self, dialog.locks(), "Teacher mode"))
+        return True
 
     def lock_only_learning_rate(self) -> None:
         """The preset: students see and change the learning rate and nothing else (undoable)."""
@@ -241,8 +258,12 @@ def install(window: Any) -> TeacherLocks:
     preset.setObjectName("action_teacher_only_rate")
     preset.setStatusTip("Lock and hide every other control, with a note that says why.")
     preset.triggered.connect(lambda: locks.lock_only_learning_rate())
+    choose = QAction("&Choose what students see and change…", window)
+    choose.setObjectName("action_teacher_choose")
+    choose.setStatusTip("Show, lock or hide each setting and palette layer, with your reason.")
+    choose.triggered.connect(lambda: locks.choose_locks())
     unlock = QAction("&Unlock the teacher's locks…", window)
     unlock.setObjectName("action_teacher_unlock")
     unlock.triggered.connect(lambda: locks.ask_unlock())
-    menu.addActions([preset, unlock])
+    menu.addActions([choose, preset, unlock])
     return locks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QPushButton
 
 from nnstudio.core.locks import Locks
 from nnstudio.core.templates import TEMPLATES
@@ -146,3 +146,37 @@ def test_hidden_layers_leave_the_canvas_menus_and_cannot_be_added(make_window):
     assert not {"layer_lstm", "layer_relu"} & offered
     assert window.add_layer_at_centre("relu") is None
     assert window.add_layer_at_centre("tanh") is not None
+
+
+def test_the_teacher_dialog_writes_the_only_the_rate_preset(make_window):
+    window = make_window("xor_mlp")
+    teacher = window.teacher_locks
+    seen = []
+
+    def press_preset(dialog):
+        seen.append(dialog)
+        dialog.findChild(QPushButton, "teacher_only_rate").click()
+        return True
+
+    teacher.run_dialog = press_preset
+    assert teacher.choose_locks()
+    locks = window.document.project.locks
+    assert locks.visible == {"learning_rate"} and locks.editable == {"learning_rate"}
+    assert locks.network and locks.dataset and locks.reason
+    assert _visible_settings(window) == {"learning_rate"}
+    # Changing existing locks asks first, like Unlock; the dialog starts from them.
+    teacher.confirm = lambda: False
+    assert not teacher.choose_locks() and len(seen) == 1
+    teacher.confirm = lambda: True
+
+    def show_all(dialog):
+        assert dialog.choices["batch_size"].currentData() == "hide"
+        for name in dialog.choices:
+            dialog.set_choice(name, "show")
+        dialog.network.setChecked(False)
+        return True
+
+    teacher.run_dialog = show_all
+    assert teacher.choose_locks()
+    assert window.document.project.locks is None
+    assert "batch_size" in _visible_settings(window)
