@@ -172,8 +172,9 @@ class TeacherLocks(QObject):
         self.banner.setVisible(locks is not None)
         if locks is not None:
             text = f"<b>Teacher mode.</b>{html.escape(reason)}"
-            text += f"<br>{html.escape(locks.describe(setting_label))}"
             hidden = self.hidden_items()
+            if not hidden or locks.editable is not None or locks.network or locks.dataset:
+                text += f"<br>{html.escape(locks.describe(setting_label))}"
             if hidden:
                 text += f"<br><b>Hidden by your teacher:</b> {html.escape(', '.join(hidden))}."
             self.banner_text.setText(text)
