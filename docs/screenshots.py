@@ -451,6 +451,31 @@ def teacher_locks():
     return window
 
 
+@shot("teacher-hidden")
+def teacher_hidden():
+    """The teacher's preset: students see and change only the learning rate."""
+    from nnstudio.core.locks import Locks
+    from nnstudio.ui.main_window import MainWindow
+
+    project = TEMPLATES.get("xor_mlp").build()
+    project.locks = Locks(
+        frozenset({"learning_rate"}),
+        network=True,
+        dataset=True,
+        reason="Today: find a learning rate that learns XOR in 100 epochs.",
+        visible=frozenset({"learning_rate"}),
+        hidden_layers=frozenset({"rnn", "lstm", "gru"}),
+    )
+    window = MainWindow(project)
+    window.resize(*SIZE)
+    window.show()
+    window.settings_dock.raise_()
+    settle()
+    window.view.fit_to_view()
+    settle()
+    return window
+
+
 def render(names: list[str]) -> list[Path]:
     app = make_application()
     IMAGES.mkdir(parents=True, exist_ok=True)
