@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
+    QGraphicsItem,
     QGraphicsScene,
     QHBoxLayout,
     QLabel,
@@ -62,8 +63,23 @@ class PaintTime:
     seconds = 0.0
 
 
+def cache_axes(plot: pg.PlotItem) -> pg.PlotItem:
+    """Let Qt keep each axis of `plot` as a ready-drawn image, redrawn only when its ticks or
+    size change. Replaying an axis' recorded drawing (mostly its tick labels) took about 5 ms
+    per axis and frame here, most of a loss panel's paint, all of it holding the GIL the
+    training thread needs; with the cache, a loss panel repaints in a third of the time."""
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    return plot
+
+
 class PlotWidget(pg.PlotWidget):
     """A pyqtgraph PlotWidget that reports how long each paint takes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cache_axes(self.getPlotItem())
 
     def paintEvent(self, event) -> None:
         started = time.perf_counter()
@@ -73,6 +89,9 @@ class PlotWidget(pg.PlotWidget):
 
 class LayoutWidget(pg.GraphicsLayoutWidget):
     """A pyqtgraph GraphicsLayoutWidget that reports how long each paint takes."""
+
+    def addPlot(self, *args, **kwargs) -> pg.PlotItem:
+        return cache_axes(super().addPlot(*args, **kwargs))
 
     def paintEvent(self, event) -> None:
         started = time.perf_counter()
