@@ -6,10 +6,11 @@ Four models, each on its own data and batches, each trained by four contenders:
 - CLI: `python -m nnstudio train` in a subprocess (its own "Done in" time, so start-up and
   data loading are not counted);
 - GUI: the main window's controller with the training view shown, from "prepared" to the end.
-Each is measured with 1 and 2 torch threads where that applies. Ratios are of medians over
-interleaved rounds.
+Each is measured with 1 and 2 torch threads where that applies, then as shipped: the CLI and
+the GUI worker choose their thread count by measuring both (`ThreadTuner`), and are compared
+with the best pinned count of bare and headless. Ratios are of medians over interleaved rounds.
 
-    python bench/model_sizes.py [--models spiral,mlp,cnn,transformer] [--seconds 6] [--rounds 2]
+    python bench/model_sizes.py [--models spiral,mlp,cnn,transformer] [--rounds 2]
 
 Fashion-MNIST comes from Debian's dataset-fashion-mnist package (/usr/share/datasets).
 """
@@ -63,7 +64,7 @@ def settings(batch: int, epochs: int, **extra) -> TrainingSettings:
 
 def spiral_model() -> Project:
     project = TEMPLATES.get("spiral_mlp").build()
-    project.training = settings(10, 40)
+    project.training = settings(10, 300)  # about 10,800 steps: long enough to judge the ETA
     return project
 
 
@@ -82,7 +83,7 @@ def fashion_mlp() -> Project:
             ("output", {"task": "multiclass", "loss": "cross_entropy"}),
         ],
     )
-    return Project(graph, fashion(60_000), settings(128, 1))
+    return Project(graph, fashion(60_000), settings(128, 8))
 
 
 def fashion_cnn() -> Project:
@@ -92,7 +93,7 @@ def fashion_cnn() -> Project:
 
 def transformer() -> Project:
     project = TEMPLATES.get("transformer_copy").build()
-    project.training = project.training.replace(epochs=4, device="cpu")
+    project.training = project.training.replace(epochs=40, device="cpu")
     return project
 
 
@@ -145,27 +146,48 @@ def headless(project: Project, threads: int) -> float:
     return run.steps_done / (time.perf_counter() - start)
 
 
-def cli(project: Project, threads: int) -> float:
+def cli(project: Project, threads: int) -> tuple[float, float]:
+    """(steps/s, worst relative error of its "~m:ss left" from 10 % of the run on) of
+    `nnstudio train`; `threads` 0 lets it choose by measurement. Each progress line is
+    timed as it arrives; lines with under 3 s left are skipped (the ETA shows whole seconds)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "p.json"
         path.write_text(json.dumps(project_to_dict(project)))
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-        out = subprocess.run(
-            [sys.executable, "-m", "nnstudio", "train", str(path), "--report-every", "1"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
-        ).stdout  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+        if threads:
+            env["OMP_NUM_THREADS"] = str(threads)
+        command = [sys.executable, "-m", "nnstudio", "train", str(path), "--report-every", "1"]
+        lines: list[tuple[float, str]] = []
+        with subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append((time.perf_counter(), line))
+    out = "".join(text for _t, text in lines)
     seconds = float(re.search(r"Done in ([\d.]+) s", out).group(1))
     steps = int(re.findall(r"step\s+(\d+)", out)[-1])
-    return steps / seconds
+    end = next(t for t, text in lines if text.startswith("Done in"))
+    worst = 0.0
+    for now, text in lines:
+        match = re.search(r"step\s+(\d+).*~(\d+):(\d+) left", text)
+        if match and int(match.group(1)) >= 0.1 * steps and end - now >= 3.0:
+            eta = 60 * int(match.group(2)) + int(match.group(3))
+            worst = max(worst, abs(eta - (end - now)) / (end - now))
+    return steps / seconds, worst
 
 
 def gui(app, project: Project, threads: int) -> tuple[float, float]:
-    """(steps/s, worst relative ETA error from 10 % of the run on) with the window live."""
+    """(steps/s, worst relative ETA error from 10 % of the run on) with the window live;
+    `threads` 0 lets the worker choose by measurement."""
     from PySide6.QtCore import QEventLoop
 
     from nnstudio.ui.main_window import MainWindow
 
-    os.environ["NNSTUDIO_WORKER_THREADS"] = str(threads)
+    if threads:
+        os.environ["NNSTUDIO_WORKER_THREADS"] = str(threads)
+    else:
+        os.environ.pop("NNSTUDIO_WORKER_THREADS", None)
     window = MainWindow(project)
     window.resize(1280, 800)
     window.show()
@@ -209,13 +231,16 @@ def main() -> None:
     for key in args.models.split(","):
         title, make = MODELS[key]
         print(f"\n== {title}", flush=True)
+        best = {"bare": 0.0, "headless": 0.0}
         for threads in thread_counts:
             results: dict[str, list[float]] = {"bare": [], "headless": [], "CLI": [], "GUI": []}
-            eta_errors = []
+            eta_errors, cli_eta_errors = [], []
             for _ in range(args.rounds):
                 results["bare"].append(bare(make(), threads))
                 results["headless"].append(headless(make(), threads))
-                results["CLI"].append(cli(make(), threads))
+                speed, eta = cli(make(), threads)
+                results["CLI"].append(speed)
+                cli_eta_errors.append(eta)
                 speed, eta = gui(app, make(), threads)
                 results["GUI"].append(speed)
                 eta_errors.append(eta)
@@ -228,9 +253,27 @@ def main() -> None:
                 f"    headless/bare {m['headless'] / m['bare']:.2f}x (>= 0.9), "
                 f"GUI/headless {m['GUI'] / m['headless']:.2f}x (>= 0.8), "
                 f"CLI/bare {m['CLI'] / m['bare']:.2f}x (>= 0.9), "
-                f"worst GUI ETA error after 10 %: {max(eta_errors):.0%} (<= 20 %)",
+                f"worst ETA error after 10 %: GUI {max(eta_errors):.0%}, "
+                f"CLI {max(cli_eta_errors):.0%} (<= 20 %)",
                 flush=True,
             )
+            best = {k: max(best[k], m[k]) for k in best}
+        tuned_cli, tuned_gui, tuned_eta = [], [], []
+        for _ in range(args.rounds):
+            speed, eta = cli(make(), 0)
+            tuned_cli.append(speed)
+            tuned_eta.append(eta)
+            speed, eta = gui(app, make(), 0)
+            tuned_gui.append(speed)
+            tuned_eta.append(eta)
+        c, g = statistics.median(tuned_cli), statistics.median(tuned_gui)
+        print(
+            f"  threads chosen by measurement: CLI {c:,.0f}, GUI {g:,.0f} steps/s; "
+            f"CLI/best bare {c / best['bare']:.2f}x (>= 0.9), "
+            f"GUI/best headless {g / best['headless']:.2f}x (>= 0.8), "
+            f"worst ETA error after 10 % (CLI and GUI): {max(tuned_eta):.0%} (<= 20 %)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

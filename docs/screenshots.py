@@ -16,7 +16,7 @@ from pathlib import Path
 os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-shots-"))
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui.app import make_application
@@ -265,6 +265,67 @@ def ask_edit_data():
     return window
 
 
+def fruit_csv(folder: Path, rows: int = 240) -> Path:
+    """A small made-up table with a text column: weight and length, the colour, the fruit."""
+    rng = np.random.default_rng(3)
+    kinds = {  # fruit: (weight g, length cm, colours)
+        "apple": (170, 8, ("green", "red", "yellow")),
+        "banana": (120, 19, ("green", "yellow")),
+        "orange": (140, 7.5, ("orange",)),
+        "pear": (180, 10, ("green", "yellow")),
+    }
+    lines = ["weight (g),length (cm),colour,fruit"]
+    for i in range(rows):
+        fruit = list(kinds)[i % len(kinds)]
+        weight, length, colours = kinds[fruit]
+        w, n = rng.normal(weight, 18), rng.normal(length, 1.2)
+        lines.append(f"{w:.0f},{n:.1f},{colours[rng.integers(len(colours))]},{fruit}")
+    path = folder / "fruit.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@shot("ask-table-categories")
+def ask_table_categories():
+    """A table with a text column: the colour is one list of its values in the form (the
+    network reads it as one 0/1 input per colour), filled from a test sample."""
+    from PySide6.QtCore import Qt
+
+    from nnstudio.core.datasets import DatasetConfig
+    from nnstudio.core.datasets.inputs import decode_table_rows
+    from nnstudio.core.project import Project
+    from nnstudio.core.templates import mlp
+    from nnstudio.ui.main_window import MainWindow
+
+    graph = mlp([16], "relu", "multiclass", "cross_entropy")
+    nodes_of_type = [n for n in graph.nodes.values() if n.type == "linear"]
+    nodes_of_type[-1].params["units"] = 4
+    folder = Path(tempfile.mkdtemp(prefix="nnstudio-shots-"))
+    project = Project(graph, DatasetConfig("csv", {"path": str(fruit_csv(folder))}))
+    project.training = project.training.replace(epochs=1000)
+    window = MainWindow(project)
+    window.ask_unsaved = lambda: "discard"
+    window.resize(*SIZE)
+    window.show()
+    settle()
+    window.view.fit_to_view()
+    train_until(window, 40)
+    window.training.controller.pause()
+    settle(300)
+    ask_layout(window)
+    dashboard = window.training.dashboard
+    docks = [dashboard.docks[dashboard.boundary.title], window.ask.dock]
+    dashboard.resizeDocks(docks, [380, 620], Qt.Orientation.Vertical)  # room for the form
+    page = window.ask.panel.table_page
+    data = window.ask.panel.dataset
+    rows = decode_table_rows(data, data.x_test)
+    green = next(i for i, row in enumerate(rows) if row[2] == "green")  # apple or pear?
+    page.picker.spin.setValue(green)
+    page.picker.picked.emit(green)
+    settle(300)
+    return window
+
+
 def variants_until(window, steps: int, seconds: float = 120.0) -> None:
     """Train four learning rates × two seeds together until `steps` steps each."""
     from nnstudio.core.variants import expand, parse_axis
@@ -321,6 +382,52 @@ def inside_a_node():
     return window
 
 
+def node_view_of(template: str, layer_type: str, seconds: float = 180.0):
+    """`template` trained to the end, its first `layer_type` node selected on the canvas,
+    and the Inside a node panel alone in the picture once its view is drawn."""
+    window = window_with(template)
+    training = window.training
+    ended: list[object] = []
+    training.controller.run_finished.connect(ended.append)
+    training.actions.train.trigger()
+    waited = 0.0
+    while not ended and waited < seconds:
+        settle(100)
+        waited += 0.1
+    dashboard = training.dashboard
+    panel = dashboard.node_view
+    dock = dashboard.docks[panel.title]
+    dock.raise_()
+    dashboard.resizeDocks([dock], [760], Qt.Orientation.Horizontal)
+    dashboard.resizeDocks([dock], [460], Qt.Orientation.Vertical)
+    window.scene.select_nodes(nodes_of(window, layer_type)[:1])
+    waited = 0.0
+    while panel.shown is None and waited < 30:
+        settle(100)
+        waited += 0.1
+    settle(300)
+    window.shot_widget = panel
+    return window
+
+
+@shot("node-view-feature-maps")
+def node_view_feature_maps():
+    """The digits CNN's convolution: one digit and its 16 feature maps."""
+    return node_view_of("digits_cnn", "conv2d")
+
+
+@shot("node-view-attention")
+def node_view_attention():
+    """The sorting pointer network's cross-attention, one heatmap per head."""
+    return node_view_of("pointer_sort", "cross_attention")
+
+
+@shot("node-view-hidden-state")
+def node_view_hidden_state():
+    """The parity LSTM's hidden state after each of the 8 bits."""
+    return node_view_of("lstm_parity", "lstm")
+
+
 @shot("teacher-locks")
 def teacher_locks():
     """A project whose teacher lets students change only the learning rate."""
@@ -341,6 +448,31 @@ def teacher_locks():
     window.view.fit_to_view()
     panel = window.settings_panel
     panel.ensureWidgetVisible(panel.training_form.editors["batch_size"])
+    settle()
+    return window
+
+
+@shot("teacher-hidden")
+def teacher_hidden():
+    """The teacher's preset: students see and change only the learning rate."""
+    from nnstudio.core.locks import Locks
+    from nnstudio.ui.main_window import MainWindow
+
+    project = TEMPLATES.get("xor_mlp").build()
+    project.locks = Locks(
+        frozenset({"learning_rate"}),
+        network=True,
+        dataset=True,
+        reason="Today: find a learning rate that learns XOR in 100 epochs.",
+        visible=frozenset({"learning_rate"}),
+        hidden_layers=frozenset({"rnn", "lstm", "gru"}),
+    )
+    window = MainWindow(project)
+    window.resize(*SIZE)
+    window.show()
+    window.settings_dock.raise_()
+    settle()
+    window.view.fit_to_view()
     settle()
     return window
 

@@ -1,6 +1,7 @@
 """`nnstudio predict PROJECT INPUT`: ask a saved, trained network from the command line.
 
-INPUT is a CSV file of rows (2D points or table rows, in the data's own units), a picture
+INPUT is a CSV file of rows (2D points or table rows, in the data's own units, a text
+column by its category, such as red), a picture
 (PNG; JPEG too when Pillow is installed) for image data, or a typed sequence for sequence
 data (a file with one sequence per line also works). Answers come as JSON or as a table.
 """
@@ -83,7 +84,9 @@ def read_inputs(predictor: Any, text: str) -> tuple[np.ndarray, list[str]]:
 def _rows(predictor: Any, content: str) -> np.ndarray:
     from nnstudio.core.datasets import inputs as encode
 
-    return encode.parse_rows_csv(encode.table_columns(predictor.dataset), content)
+    dataset = predictor.dataset
+    columns, categories = encode.table_columns(dataset), encode.column_categories(dataset)
+    return encode.parse_rows_csv(columns, content, categories)
 
 
 def _read(path: Path) -> bytes:

@@ -96,10 +96,17 @@ def train_project(args: argparse.Namespace) -> int:
             run = next(r for r in runs if r.id == run_id)
             name = f"{run.label:<10} " if len(runs) > 1 else ""
             eta = _eta(snap.eta_seconds)
+            if math.isnan(snap.train_loss) and snap.status == "running":
+                # a light report: the batch losses since the last line, no evaluation
+                scores = f"batch loss {_fmt(snap.batch_loss)}"
+            else:
+                scores = (
+                    f"train loss {_fmt(snap.train_loss)}  val loss {_fmt(snap.val_loss)}  "
+                    f"val acc {_fmt(snap.val_accuracy, 3)}"
+                )
             print(
                 f"{name}epoch {snap.epoch:>5}/{snap.total_epochs}  step {snap.step:>7}  "
-                f"train loss {_fmt(snap.train_loss)}  val loss {_fmt(snap.val_loss)}  "
-                f"val acc {_fmt(snap.val_accuracy, 3)}{eta}",
+                f"{scores}{eta}",
                 flush=True,
             )
             if snap.status == "diverged":

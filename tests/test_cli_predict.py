@@ -56,6 +56,28 @@ def test_csv_rows_of_a_table_give_the_trainers_predictions(tmp_path: Path, capsy
     assert doc["predictions"][0]["label"] in data.class_names
 
 
+def test_csv_rows_with_a_text_column_give_its_category(tmp_path: Path, capsys) -> None:
+    from nnstudio.core.datasets import inputs as enc
+    from tests.data.colour_table import colour_project
+
+    trainer = train_and_save(colour_project(tmp_path), tmp_path / "colours.nnstudio")
+    data = trainer.dataset
+    # Rows as in the original file: the colour as text; the header may reorder columns.
+    rows = enc.decode_table_rows(data, data.x_test)
+    lines = ["colour,length,width"] + [f"{c},{a!r},{b!r}" for a, b, c in rows]
+    (tmp_path / "rows.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    doc = predict_json(capsys, str(tmp_path / "colours.nnstudio"), str(tmp_path / "rows.csv"))
+    expected = trainer.predict(torch.as_tensor(data.x_test)).numpy()
+    got = np.array([p["output"] for p in doc["predictions"]])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    # A colour the network never saw is refused, naming the column and the known ones.
+    (tmp_path / "bad.csv").write_text("5.0,3.0,purple\n", encoding="utf-8")
+    assert main(["predict", str(tmp_path / "colours.nnstudio"), str(tmp_path / "bad.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "'colour' is 'purple'" in err and "'blue', 'green', 'red'" in err
+    assert "Traceback" not in err
+
+
 def test_points_and_sequences_give_the_trainers_predictions(tmp_path: Path, capsys) -> None:
     trainer = train_and_save(TEMPLATES.get("xor_mlp").build(), tmp_path / "xor.nnstudio")
     point = trainer.dataset.points_test[0]

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from nnstudio.core.errors import GraphError, NNStudioError, ProjectFileError
 from nnstudio.core.graph import Node
 from nnstudio.core.graph_io import graph_from_dict
 from nnstudio.core.layers.blocks import BLOCK_PARAMS
+from nnstudio.core.safe_write import atomic_write, clean_stale_temps
 
 ENV_VAR = "NNSTUDIO_BLOCKS_DIR"
 APP_NAME = "NN Studio"
@@ -70,23 +70,64 @@ def _slug(name: str) -> str:
     return slug[:60] or "block"
 
 
-def save_block(node: Node, folder: Path | None = None) -> Path:
-    """Write a block node to the library (replacing a saved block of the same name)."""
+class BlockExistsError(ProjectFileError):
+    """The library already holds a block of that name: the caller asks the user, then saves
+    again with `replace=True` or under `free_name(...)`."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(f"A block named {name!r} is already in your library.")
+        self.name = name
+        self.path = path
+
+
+def block_path(name: str, folder: Path | None = None) -> Path:
+    """The file a block called `name` is kept in (names that differ only in case or
+    punctuation share one)."""
+    return (folder or library_dir()) / f"{_slug(name)}{SUFFIX}"
+
+
+def free_name(name: str, folder: Path | None = None) -> str:
+    """`name` itself when no saved block uses its file, else "name 2", "name 3", ..."""
+    folder = folder or library_dir()
+    base = re.sub(r" \d+$", "", name.strip()) or name
+    if not block_path(name, folder).exists():
+        return name
+    for n in range(2, MAX_FILES + 2):
+        candidate = f"{base} {n}"
+        if not block_path(candidate, folder).exists():
+            return candidate
+    raise ProjectFileError(f"Your block library holds too many blocks named {base!r}.")
+
+
+def save_block(
+    node: Node, folder: Path | None = None, *, replace: bool = False, name: str | None = None
+) -> Path:
+    """Write a block node to the library, as `name` (default: the block's own name).
+
+    A saved block of the same name is never replaced silently: BlockExistsError, unless
+    `replace` says the user chose to. The file is written whole or not at all."""
     if node.block is None:
         raise GraphError(f"{node.label} is not a block, so it cannot go in the library.")
     folder = folder or library_dir()
+    params = dict(node.params)
+    if name is not None:
+        params["name"] = name
+    target = block_path(params["name"], folder)
+    if not replace and (target.exists() or target.is_symlink()):
+        try:
+            existing = read_block(target).name
+        except ProjectFileError:
+            existing = params["name"]
+        raise BlockExistsError(existing, target)
     data = {
         "format": FORMAT,
         "version": VERSION,
-        "params": dict(node.params),
+        "params": params,
         "graph": node.block.graph.to_dict(),
     }
-    target = folder / f"{_slug(node.params['name'])}{SUFFIX}"
     try:
-        handle, tmp = tempfile.mkstemp(prefix=".nnblock-", suffix=".tmp", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1)
-        os.replace(tmp, target)
+        clean_stale_temps(folder)
+        atomic_write(target, json.dumps(data, indent=1).encode("utf-8"))
     except OSError as exc:
         raise ProjectFileError(
             f"The block could not be saved to {folder}: {exc.strerror or exc}."

@@ -101,7 +101,8 @@ class Block:
             raise ShapeError(f"{where} has no Block output inside, so nothing comes out.")
         analysis = self.analyze(in_shapes)
         if analysis.errors:
-            raise ShapeError(_inside(analysis.errors[0].message, self.graph, where))
+            first = analysis.errors[0]
+            raise ShapeError(_inside(first.message, self.graph, where), tuple(first.location))
         shapes = tuple(analysis.node_shapes[n.id] for n in outputs)
         repeat = params.get("repeat", 1)
         if repeat > 1:

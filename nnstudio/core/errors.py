@@ -24,7 +24,14 @@ class GraphError(NNStudioError):
 
 
 class ShapeError(NNStudioError):
-    """A layer cannot accept the shape that reaches it."""
+    """A layer cannot accept the shape that reaches it.
+
+    `path` says where inside a block the cause lies: the ids of the blocks to open, then the
+    node itself (empty when the cause is the layer that raised it)."""
+
+    def __init__(self, message: str, path: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.path = tuple(path)
 
 
 class DatasetError(NNStudioError):

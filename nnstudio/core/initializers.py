@@ -105,3 +105,7 @@ def initialize_weights(
                 param.detach().mul_(scale)
         elif fill is not None and leaf.startswith("bias"):
             param.detach().zero_()
+    for module in model.modules():
+        start_gates = getattr(module, "start_gates", None)
+        if callable(start_gates):
+            start_gates()  # a layer whose gates start open (an LSTM's forget bias) keeps them

@@ -132,12 +132,28 @@ class Recurrent(nn.Module):
         layers: int,
         bidirectional: bool,
         returns: str,
+        forget_bias: float = 0.0,
     ) -> None:
         super().__init__()
         self.returns = returns
+        self.forget_bias = forget_bias
         self.rnn = RECURRENT_CLASSES[kind](
             features, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True
         )
+        self.start_gates()
+
+    def start_gates(self) -> None:
+        """Open an LSTM's forget gate: its bias (input and state parts together) starts at
+        `forget_bias`, so the cell holds what it stored from the first step on. Initializers
+        call this again after they fill the biases."""
+        if not self.forget_bias or not isinstance(self.rnn, nn.LSTM):
+            return
+        hidden = self.rnn.hidden_size
+        with torch.no_grad():
+            for name, param in self.rnn.named_parameters():
+                if name.startswith("bias_"):  # gates in order: input, forget, cell, output
+                    value = self.forget_bias if name.startswith("bias_ih") else 0.0
+                    param[hidden : 2 * hidden].fill_(value)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, state = self.rnn(x)

@@ -30,6 +30,14 @@ class Problem:
     node_id: str | None
     message: str
     severity: Severity = "error"
+    inner: tuple[str, ...] = ()
+    """When the cause lies inside the block `node_id`: the ids of the blocks within it to
+    open, then the node itself, so a click can go there. Empty for the node itself."""
+
+    @property
+    def location(self) -> list[str]:
+        """The whole way from the top: the blocks to open, then the node (empty: no node)."""
+        return [self.node_id, *self.inner] if self.node_id else []
 
 
 @dataclass
@@ -236,7 +244,7 @@ def _infer(
                     shapes = (shape,)
                 count = spec.param_count(node.params, in_shapes)
             except ShapeError as exc:
-                problems.append(Problem(node_id, _name_node(node, str(exc))))
+                problems.append(Problem(node_id, _name_node(node, str(exc)), inner=exc.path))
                 continue
         result.node_shapes[node_id] = shape
         result.param_counts[node_id] = count

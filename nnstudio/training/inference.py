@@ -25,6 +25,7 @@ from nnstudio.core.errors import InputError
 from nnstudio.core.modules import SelfAttention
 from nnstudio.core.project import Project
 from nnstudio.core.task_rules import TaskRules
+from nnstudio.training import node_views
 from nnstudio.training.trainer import context_for
 
 NO_WEIGHTS = (
@@ -168,6 +169,7 @@ class Predictor:
         return encode.encode_points(self.dataset, points)
 
     def rows(self, rows: Any) -> np.ndarray:
+        """Table rows in the data's own units; a text column by its category ("red")."""
         return encode.encode_rows(self.dataset, rows)
 
     def images(self, images: Any) -> np.ndarray:
@@ -237,6 +239,15 @@ class Predictor:
                 handle.remove()
         return found
 
+    def node_layers(self) -> list[node_views.ViewableLayer]:
+        """The layers whose inside can be shown (`node_view`), input to output."""
+        return node_views.viewable_layers(self.project.graph, self.model)
+
+    def node_view(self, layer_id: str, index: int = 0) -> node_views.NodeView | None:
+        """What layer `layer_id` computes for sample `index` of the validation split: its
+        feature maps, attention weights or hidden state over time, by its declaration."""
+        return node_views.sample_view(self.model, self.project.graph, self.dataset, layer_id, index)
+
     def _tensor(self, x: np.ndarray) -> torch.Tensor:
         x = np.asarray(x)
         if np.issubdtype(x.dtype, np.integer):
@@ -245,22 +256,8 @@ class Predictor:
 
 
 def attention_of(module: nn.Module, x: torch.Tensor) -> torch.Tensor | None:
-    """(batch, heads, steps, steps) weights the layer gives input `x`, computed beside its
-    own forward (which skips them for speed)."""
-    if isinstance(module, SelfAttention):
-        mask = None
-        if module.causal:
-            steps = x.shape[1]
-            mask = torch.ones(steps, steps, dtype=torch.bool).triu(1)
-        _out, weights = module.attention(
-            x, x, x, attn_mask=mask, need_weights=True, average_attn_weights=False
-        )
-        return weights
-    if isinstance(module, nn.TransformerEncoderLayer):
-        h = module.norm1(x) if module.norm_first else x
-        _out, weights = module.self_attn(h, h, h, need_weights=True, average_attn_weights=False)
-        return weights
-    return None
+    """(batch, heads, steps, steps) weights a self-attention layer gives input `x`."""
+    return node_views.attention_weights(module, (x,))
 
 
 def predictor_for_run(run: Any, dataset: Dataset | None = None) -> Predictor:

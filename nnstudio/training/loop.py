@@ -34,8 +34,10 @@ class Engine(Protocol):
         since_step: int,
         grads: Any,
         stopped_early: bool = False,
+        heavy: bool = True,
     ) -> list[Snapshot]:
-        """One snapshot per network, for the steps since the last report."""
+        """One snapshot per network, for the steps since the last report. A light report
+        (`heavy` False) carries the step losses and progress only: no evaluation, no probes."""
 
     def train_mode(self) -> None: ...
 
@@ -45,25 +47,58 @@ PROBE_SHARE = 0.1
 
 
 class ProbeBudget:
-    """Spaces time-based reports so that making them costs at most `share` of the time.
+    """Spaces the heavy reports (evaluation and probes) so they cost at most `share` of the time.
 
-    Each report's cost is measured; the next report is due once the training since the last
-    one is at least cost × (1 - share) / share. Small models keep the caller's rate (30 a
-    second); a model whose evaluation is slow gets fewer reports, and the step losses still
-    reach the caller with every report."""
+    Every report carries the step losses, but only a heavy one evaluates the network and runs
+    the probes. Each heavy report's cost is measured, and the next one is due when both hold:
+    - the training since the last one is at least cost × (1 - share) / share, so no stretch
+      of the run spends more than `share` on reports;
+    - all heavy reports so far, this one and the final one (which always comes) stay within
+      `share` of the time trained, so the whole run keeps the budget, first and final
+      reports included.
+    Small models keep the caller's rate (30 a second); a model whose evaluation is slow gets
+    fewer heavy reports, and light ones in between keep the loss curve moving."""
 
     def __init__(self, interval: float, share: float = PROBE_SHARE) -> None:
         self.min_interval = interval
         self.share = share
         self.cost = 0.0
-        """Recent cost of one report, in seconds (a moving average)."""
+        """Recent cost of one heavy report, in seconds (a moving average)."""
+        self.spent = 0.0
+        """Seconds all heavy reports so far have taken."""
 
     def observe(self, seconds: float) -> None:
         self.cost = seconds if self.cost == 0.0 else 0.7 * self.cost + 0.3 * seconds
+        self.spent += seconds
 
     @property
     def interval(self) -> float:
         return max(self.min_interval, self.cost * (1 - self.share) / self.share)
+
+    def heavy_due(self, since_heavy: float, active: float) -> bool:
+        """Whether a heavy report may be made now: `since_heavy` seconds after the last one,
+        `active` seconds into the run (pauses not counted)."""
+        if since_heavy < self.interval:
+            return False
+        return self.share >= 1.0 or self.spent + 2 * self.cost <= self.share * active
+
+    def time_left(self, done: int, left: int, active: float, since_heavy: float) -> float:
+        """Seconds until the end: the `left` steps at the training pace of the `done` ones so
+        far, plus the heavy reports the rules above will still make in that time and the
+        final one. `active` is the run's time so far, `since_heavy` the time since the last
+        heavy report."""
+        training = max(active - self.spent, 1e-9)
+        steps_left = left * training / done
+        if self.cost <= 0.0:
+            return steps_left
+        # The next heavy report waits for its spacing and for the whole-run budget; after
+        # that, the two rules agree and reports come every `interval` of training.
+        spacing = max(self.interval, training / done)  # at most one report per step
+        first = max(self.interval - since_heavy, 0.0)
+        if self.share < 1.0:
+            first = max(first, (self.spent + 2 * self.cost) / self.share - active)
+        coming = 0 if first >= steps_left else 1 + int((steps_left - first) / spacing)
+        return steps_left + (coming + 1) * self.cost
 
 
 def drive(
@@ -84,7 +119,7 @@ def drive(
     control = control or TrainingControl()
     budget = ProbeBudget(interval, share)
     pending: list[torch.Tensor] = []
-    started = last_time = clock()
+    started = last_time = last_heavy = clock()
     first_step = last_step = engine.step_count
     paused_reported = False
     stopped_early = False
@@ -95,15 +130,20 @@ def drive(
         # None stands for a network that reported its divergence earlier.
         return all(s is None or s.status == "diverged" for s in snaps)
 
-    def report(status: Status, grads: Any, early: bool = False) -> list[Snapshot | None]:
+    def report(
+        status: Status, grads: Any, early: bool = False, heavy: bool = True
+    ) -> list[Snapshot | None]:
+        nonlocal last_heavy
         begun = clock()
-        snaps = engine.reports(pending, status, last_time, last_step, grads, early)
-        cost = clock() - begun
-        budget.observe(cost)
+        snaps = engine.reports(pending, status, last_time, last_step, grads, early, heavy)
+        ended = clock()
+        if heavy:
+            budget.observe(ended - begun)
+            last_heavy = ended
         done = engine.step_count - first_step
-        elapsed = max(begun - started - paused_time, 1e-9)
         left = engine.total_steps - engine.step_count
-        eta = left * elapsed / done + budget.cost if done > 0 else float("nan")
+        active = max(ended - started - paused_time, 1e-9)
+        eta = budget.time_left(done, left, active, ended - last_heavy) if done > 0 else float("nan")
         for snap in snaps:
             if snap is not None:
                 snap.eta_seconds = eta if left > 0 else 0.0
@@ -132,12 +172,15 @@ def drive(
         single = control.paused
         paused_reported = single
         if single:
-            due = True
+            due = heavy = True
         elif every > 0:
-            due = engine.step_count + 1 - last_step >= every
+            due = heavy = engine.step_count + 1 - last_step >= every
         else:
-            due = clock() - last_time >= budget.interval
-        loss, grads, stopped_early = engine.advance(due and want_grads)
+            now = clock()
+            due = now - last_time >= budget.min_interval
+            heavy = due and budget.heavy_due(now - last_heavy, now - started - paused_time)
+        last_step_of_run = engine.step_count + 1 >= engine.total_steps
+        loss, grads, stopped_early = engine.advance((heavy or last_step_of_run) and want_grads)
         pending.append(loss)
         if stopped_early:
             final_grads = grads
@@ -148,7 +191,7 @@ def drive(
         if not single and engine.step_count >= engine.total_steps:
             final_grads = grads  # the last step's report is the final one, not a duplicate
             break
-        snaps = report(status, grads)
+        snaps = report(status, grads, heavy=heavy)
         yield snaps
         if all_diverged(snaps):
             return

@@ -53,9 +53,22 @@ def dead_shares(outputs: dict[str, torch.Tensor], types: dict[str, str]) -> dict
     return shares
 
 
+HISTOGRAM_SAMPLE = 65_536
+"""A histogram counts at most this many values of a tensor, evenly spread over it.
+
+A convolution's activations on 256 images are 3 million numbers; counting them all took 70 ms
+here, against about 1 ms for this sample, and the shape of the distribution is the same."""
+
+
 def histogram_of(values: torch.Tensor, bins: int) -> torch.Tensor:
-    """(bins + 2,) on the device: the counts, then the lowest and highest value."""
-    flat = values.detach().reshape(-1).float()
+    """(bins + 2,) on the device: the counts, then the lowest and highest value.
+
+    Counts are of an evenly strided sample (`HISTOGRAM_SAMPLE`) for very large tensors; the
+    lowest and highest values are those of the sample."""
+    flat = values.detach().reshape(-1)
+    if flat.numel() > HISTOGRAM_SAMPLE:
+        flat = flat[:: -(-flat.numel() // HISTOGRAM_SAMPLE)]
+    flat = flat.float()
     flat = flat[torch.isfinite(flat)]
     if flat.numel() == 0:
         return torch.zeros(bins + 2, device=values.device)

@@ -32,7 +32,7 @@ from nnstudio.core.variants import network_dict
 from nnstudio.training import probes, probes_views
 from nnstudio.training.memory_check import check_training_memory
 from nnstudio.training.snapshot import Boundary, Snapshot, Status, divergence
-from nnstudio.training.trainer import ProbeOptions, context_for
+from nnstudio.training.trainer import EVAL_CHUNK, ProbeOptions, context_for
 
 VARIANT_ADVICE = "this variant stopped: lower its learning rate or add gradient clipping."
 SHARED_SETTINGS = ("optimizer", "batch_size", "epochs", "device", "patience")
@@ -289,9 +289,16 @@ class StackedTrainer:
 
     @torch.no_grad()
     def _outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Every network's output for `x` (V, N, ...), in chunks of samples as `Trainer.predict`
+        does, so that V networks together see about EVAL_CHUNK samples per pass."""
+        chunk = max(1, EVAL_CHUNK // self.V)
         self.template.eval()
         try:
-            return self.forward(x.unsqueeze(0).expand(self.V, *x.shape))
+            parts = [
+                self.forward(part.unsqueeze(0).expand(self.V, *part.shape))
+                for part in torch.split(x, chunk)
+            ]
+            return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         finally:
             self.template.train()
 
@@ -311,14 +318,18 @@ class StackedTrainer:
         since_step: int,
         grads: Any,
         stopped_early: bool = False,
+        heavy: bool = True,
     ) -> list[Snapshot | None]:
-        """One snapshot per network still alive; None for one that diverged earlier."""
+        """One snapshot per network still alive; None for one that diverged earlier. A light
+        report (`heavy` False) carries the step losses and progress only."""
         now = time.perf_counter()
         losses = (
             torch.stack(pending).T.float().cpu().numpy()
             if pending
             else np.zeros((self.V, 0), dtype=np.float32)
         )
+        if not heavy:
+            return self._light_reports(losses, status, since, since_step, now)
         limit = self.options.eval_max_samples
         metrics = [*self._scores(self.x_train[:limit], self.y_train[:limit])]
         has_val = len(self.x_val) > 0
@@ -349,22 +360,8 @@ class StackedTrainer:
             if not self.alive[v]:
                 out.append(None)
                 continue
-            snap = Snapshot(
-                step=self.step_count,
-                epoch=self.step_count // self.steps_per_epoch,
-                epoch_fraction=self.step_count / self.total_steps if self.total_steps else 1.0,
-                status=status,
-                step_losses=losses[v],
-                batch_loss=float(losses[v].mean()) if losses.shape[1] else float("nan"),
-                learning_rate=float(lr[v]),
-                steps_per_second=(self.step_count - since_step) / max(now - since, 1e-9),
-                total_steps=self.total_steps,
-                steps_per_epoch=self.steps_per_epoch,
-            )
-            why = divergence(losses[v], since_step, self.steps_per_epoch, VARIANT_ADVICE)
-            if why:
-                snap.status, snap.message = "diverged", why
-                self.alive[v] = False
+            snap = self._progress(v, losses[v], status, since, since_step, now, float(lr[v]))
+            if snap.status == "diverged":
                 out.append(snap)
                 continue
             snap.train_loss = float(host[0, v])
@@ -386,6 +383,47 @@ class StackedTrainer:
                 snap.dead_units, snap.histograms = views[v]
             out.append(snap)
         return out
+
+    def _progress(
+        self,
+        v: int,
+        losses: np.ndarray,
+        status: Status,
+        since: float,
+        since_step: int,
+        now: float,
+        lr: float,
+    ) -> Snapshot:
+        """Network v's snapshot without evaluation: its step losses, rate and progress (and
+        its divergence, which marks it dead)."""
+        snap = Snapshot(
+            step=self.step_count,
+            epoch=self.step_count // self.steps_per_epoch,
+            epoch_fraction=self.step_count / self.total_steps if self.total_steps else 1.0,
+            status=status,
+            step_losses=losses,
+            batch_loss=float(losses.mean()) if len(losses) else float("nan"),
+            learning_rate=lr,
+            steps_per_second=(self.step_count - since_step) / max(now - since, 1e-9),
+            total_steps=self.total_steps,
+            steps_per_epoch=self.steps_per_epoch,
+        )
+        why = divergence(losses, since_step, self.steps_per_epoch, VARIANT_ADVICE)
+        if why:
+            snap.status, snap.message = "diverged", why
+            self.alive[v] = False
+        return snap
+
+    def _light_reports(
+        self, losses: np.ndarray, status: Status, since: float, since_step: int, now: float
+    ) -> list[Snapshot | None]:
+        lr = self.optimizer.hyper["lr"].cpu().numpy()
+        return [
+            self._progress(v, losses[v], status, since, since_step, now, float(lr[v]))
+            if self.alive[v]
+            else None
+            for v in range(self.V)
+        ]
 
     def _weights_of(self, v: int) -> dict[str, np.ndarray]:
         result = {}

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.blocks import graph_at
+from nnstudio.core.errors import GraphError
 from nnstudio.core.project import Project
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.core.validation import Analysis
@@ -492,13 +494,27 @@ class MainWindow(FileActions, QMainWindow):
         self._update_title()
         QTimer.singleShot(0, self.view.fit_to_view)
 
-    def reveal_node(self, node_id: str) -> None:
-        item = self.scene.nodes.get(node_id)
-        if item is None:
-            return
+    def reveal_node(self, location: str | list[str]) -> bool:
+        """Select a node and centre the canvas on it. `location` is a top-level node id, or
+        the blocks to open from the top and then the node inside the last of them (a
+        problem inside nested blocks): each level is opened, as double-clicks would."""
+        path = [location] if isinstance(location, str) else list(location)
+        if not path:
+            return False
+        *blocks, node_id = path
+        try:
+            graph = graph_at(self.document.graph, blocks)
+        except GraphError:
+            return False  # the graph changed since the problem was listed
+        if node_id not in graph.nodes:
+            return False
+        moved = blocks != self.document.focus_path
+        if moved:
+            self.document.set_focus(blocks)
         self.scene.select_nodes([node_id])
-        self.view.ensureVisible(item, 60, 60)
+        self.view.centre_on(node_id, after_fit=moved)
         self.view.setFocus()
+        return True
 
     # -- edit actions -----------------------------------------------------------------------
     def undo(self) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QLabel,
     QLineEdit,
     QTreeWidget,
     QTreeWidgetItem,
@@ -85,7 +86,15 @@ class Palette(QWidget):
         self.tree.itemDoubleClicked.connect(self._activated)
         self.tree.entered.connect(lambda item: self._activated(item, 0))
         layout.addWidget(self.tree)
+        self.hidden_note = QLabel(self)
+        self.hidden_note.setObjectName("palette_hidden_note")
+        self.hidden_note.setWordWrap(True)
+        self.hidden_note.setStyleSheet(f"color: {theme.MUTED};")
+        self.hidden_note.hide()
+        layout.addWidget(self.hidden_note)
         self.items: dict[str, QTreeWidgetItem] = {}
+        self.hidden_layers: frozenset[str] = frozenset()
+        """Layer types a teacher left out; search never brings them back."""
         self._populate()
 
     def _populate(self) -> None:
@@ -153,9 +162,17 @@ class Palette(QWidget):
                 item = group.child(j)
                 haystack = f"{item.text(0)} {group.text(0)} {item.toolTip(0)}".lower()
                 match = all(w in haystack for w in words)
+                match = match and item.data(0, LAYER_ROLE) not in self.hidden_layers
                 item.setHidden(not match)
                 shown += match
             group.setHidden(shown == 0)
+
+    def set_hidden_layers(self, names: frozenset[str], note: str = "") -> None:
+        """Leave these layer types out of the list, with `note` saying so under it."""
+        self.hidden_layers = frozenset(names)
+        self.hidden_note.setText(note)
+        self.hidden_note.setVisible(bool(note) and bool(self.hidden_layers))
+        self.filter(self.search.text())
 
     def visible_layers(self) -> list[str]:
         return [

@@ -375,6 +375,9 @@ class ParamForm(QWidget):
         self.editors: dict[str, Editor] = {}
         self.notes: dict[str, QLabel] = {}
         self._shown: dict[str, bool] = {}
+        """Whether each row shows: relevant now and not hidden by a teacher."""
+        self._relevant: dict[str, bool] = {}
+        self._hidden: frozenset[str] = frozenset()
         skipped = set(skip)
         for spec in param_set:
             if spec.name in skipped:
@@ -420,13 +423,28 @@ class ParamForm(QWidget):
         """Hide the settings that do not matter now and narrow choices to those that fit."""
         for name, editor in self.editors.items():
             shown = relevance is None or relevance.shown is None or name in relevance.shown
+            self._relevant[name] = shown
+            if isinstance(editor, ChoiceEditor):
+                editor.restrict(relevance.choices.get(name) if relevance else None)
+        self._show_rows()
+
+    def set_hidden(self, names: Iterable[str]) -> None:
+        """Keep these rows out of sight whatever is relevant (a teacher hid them)."""
+        self._hidden = frozenset(names)
+        self._show_rows()
+
+    def relevant(self, name: str) -> bool:
+        """Whether the setting matters with the current values (shown unless hidden)."""
+        return self._relevant.get(name, True)
+
+    def _show_rows(self) -> None:
+        for name, editor in self.editors.items():
+            shown = self._relevant.get(name, True) and name not in self._hidden
             self.layout_.setRowVisible(editor, shown)
             self._shown[name] = shown
             if name in self.notes:
                 note = self.notes[name]
                 self.layout_.setRowVisible(note, shown and bool(note.text()))
-            if isinstance(editor, ChoiceEditor):
-                editor.restrict(relevance.choices.get(name) if relevance else None)
 
     def values(self) -> dict[str, Any]:
         return {name: editor.current() for name, editor in self.editors.items()}

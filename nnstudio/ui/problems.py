@@ -1,4 +1,5 @@
-"""The Problems list: every error and warning of the latest analysis; a click selects the node."""
+"""The Problems list: every error and warning of the latest analysis. A click shows the node
+the problem is about, opening the blocks it lies in."""
 
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ def _badge(color: str, mark: str) -> QIcon:
 
 
 class ProblemsPanel(QListWidget):
-    node_requested = Signal(str)
-    """A problem that belongs to a node was clicked: select and show that node."""
+    node_requested = Signal(list)
+    """A problem that belongs to a node was clicked: its location (the blocks to open from
+    the top, then the node), to select and show that node."""
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,7 +80,7 @@ class ProblemsPanel(QListWidget):
         ordered = sorted(analysis.problems, key=lambda p: p.severity != "error")
         for problem in ordered:
             item = QListWidgetItem(self._icons[problem.severity], problem.message, self)
-            item.setData(NODE_ROLE, problem.node_id)
+            item.setData(NODE_ROLE, problem.location)
             item.setToolTip(problem.message)
         if not ordered:
             item = QListWidgetItem(self._icons["ok"], OK_TEXT, self)
@@ -132,6 +134,6 @@ class ProblemsPanel(QListWidget):
         return [text for text in texts if text and text != OK_TEXT]
 
     def _clicked(self, item: QListWidgetItem) -> None:
-        node_id = item.data(NODE_ROLE)
-        if node_id:
-            self.node_requested.emit(node_id)
+        location = item.data(NODE_ROLE)
+        if location:
+            self.node_requested.emit(list(location))

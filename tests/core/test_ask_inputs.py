@@ -205,3 +205,28 @@ def test_edited_points_need_training_points_and_2d_data() -> None:
         load_dataset(only_test)
     with pytest.raises(DatasetError, match="no 2D points to edit"):
         DatasetConfig.from_dict({"name": "iris", "points": [[0, 0, 1, "train"]]})
+
+
+def test_a_text_column_is_one_value_read_by_its_category(tmp_path) -> None:
+    from tests.data.colour_table import COLOURS, write_colour_csv
+
+    data = load_dataset(DatasetConfig("csv", {"path": str(write_colour_csv(tmp_path))}))
+    columns, categories = enc.table_columns(data), enc.column_categories(data)
+    assert columns == ["length", "width", "colour"] and categories == [None, None, COLOURS]
+    rows = enc.parse_rows_csv(columns, "colour,width,length\nred,3,5\n green ,2.5,6\n", categories)
+    assert rows.tolist() == [[5.0, 3.0, "red"], [6.0, 2.5, "green"]]
+    # Its 0/1 inputs come out of encoding, scaled like training; the colour is not scaled.
+    x = enc.encode_rows(data, rows)
+    np.testing.assert_array_equal(x[:, 2:], [[0, 0, 1], [0, 1, 0]])
+    np.testing.assert_allclose(
+        x[:, :2], data.input_scaling.apply(np.c_[[[5, 3], [6, 2.5]], np.zeros((2, 3))])[:, :2]
+    )
+    # Back from the inputs: what the form shows.
+    back = enc.decode_table_rows(data, x)
+    assert [row[2] for row in back] == ["red", "green"]
+    np.testing.assert_allclose([row[:2] for row in back], [[5, 3], [6, 2.5]], atol=1e-5)
+    unknown = "'colour' is 'purple', which the network does not know; it takes one of 'blue'"
+    with pytest.raises(InputError, match=f"Line 2: {unknown}, 'green', 'red'"):
+        enc.parse_rows_csv(columns, "5,3,red\n5,3,purple\n", categories)
+    with pytest.raises(InputError, match="'colour' is missing"):
+        enc.parse_rows_csv(columns, "5,3,\n", categories)

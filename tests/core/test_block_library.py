@@ -64,3 +64,29 @@ def test_only_blocks_can_be_saved(folder) -> None:
     node = graph.add_node("relu")
     with pytest.raises(GraphError, match="not a block"):
         lib.save_block(node)
+
+
+def test_saving_over_a_block_of_the_same_name_must_be_asked_for(folder) -> None:
+    graph = mlp([8, 8], "relu")
+    first = graph.nodes[group_nodes(graph, ["n2", "n3"], "Dense")]
+    path = lib.save_block(first)
+    second = graph.nodes[group_nodes(graph, ["n4", "n5"], "Dense")]
+    second.params["repeat"] = 2
+    with pytest.raises(lib.BlockExistsError, match="'Dense' is already in your library") as err:
+        lib.save_block(second)
+    assert err.value.name == "Dense" and err.value.path == path
+    assert lib.read_block(path).params["repeat"] == 1  # untouched
+    # Keep both: the new one gets the next free name, and the file of the first stays.
+    other = lib.free_name("Dense")
+    assert other == "Dense 2"
+    lib.save_block(second, name=other)
+    assert lib.free_name("Dense") == "Dense 3" and lib.free_name("Dense 2") == "Dense 3"
+    assert [b.name for b in lib.list_blocks()[0]] == ["Dense", "Dense 2"]
+    # Replace, when asked for: one file, the new content, no temp file left behind.
+    lib.save_block(second, replace=True)
+    blocks = {b.name: b for b in lib.list_blocks()[0]}
+    assert blocks["Dense"].params["repeat"] == 2
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "dense-2.nnblock.json",
+        "dense.nnblock.json",
+    ]

@@ -124,6 +124,24 @@ def test_errors_inside_a_block_name_the_inner_layer_and_the_block() -> None:
     errors = analyze(graph, CTX).errors
     assert errors and errors[0].node_id == block_id
     assert errors[0].message.startswith(f"Conv2d (c) inside Encoder ×2 ({block_id}) needs")
+    assert errors[0].inner == ("c",) and errors[0].location == [block_id, "c"]
+
+
+def test_a_problem_inside_nested_blocks_says_the_way_to_its_node() -> None:
+    graph = residual_stack(1)
+    inner_id = group_nodes(graph, ["n3", "n4"], "Dense")
+    outer_id = group_nodes(graph, [inner_id], "Encoder")
+    dense = graph_at(graph, [outer_id, inner_id])
+    dense.disconnect(dense.edges_into("n4")[0])
+    errors = analyze(graph, CTX).errors
+    assert [e.location for e in errors] == [[outer_id, inner_id, "n4"]]
+    assert f"Tanh (n4) inside Dense ({inner_id})" in errors[0].message
+    # A problem of the block itself points at the block.
+    dense.connect("n3", "out", "n4", "in")
+    graph.set_param(outer_id, "repeat", 2)
+    graph_at(graph, [outer_id, inner_id]).set_param("n3", "units", 6)
+    errors = analyze(graph, CTX).errors
+    assert errors and all(e.location == [outer_id] for e in errors), errors
 
 
 def test_grouping_refuses_selections_without_inputs_or_that_loop() -> None:

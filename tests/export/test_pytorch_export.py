@@ -235,3 +235,27 @@ def test_the_command_line_exports_a_run_and_refuses(tmp_path, capsys) -> None:
     fresh = tmp_path / "fresh"
     assert cli_main(["export", str(path), "--out", str(fresh), "--fresh"]) == 0
     assert not (fresh / "weights.safetensors").exists()
+
+
+def test_an_lstm_with_an_open_forget_gate_trains_the_same_exported(tmp_path) -> None:
+    """The forget bias survives an initializer that zeroes biases, in the app and the copy."""
+    project = TEMPLATES.get("lstm_parity").build()
+    project.graph = sequential(
+        [
+            ("input", {}),
+            ("embedding", {"vocab": 2, "dim": 4}),
+            ("lstm", {"hidden": 6, "forget_bias": 3.0}),
+            ("linear", {"units": 2}),
+            ("output", {"task": "multiclass", "loss": "cross_entropy"}),
+        ]
+    )
+    project.training = TrainingSettings({"initializer": "xavier_uniform", "batch_size": 16})
+    dataset = load_dataset(project.dataset)
+    app = compile_graph(project.graph, context_for(dataset), "xavier_uniform", seed=1)
+    lstm = next(m for m in app.modules() if isinstance(m, torch.nn.LSTM))
+    assert torch.all(lstm.bias_ih_l0[6:12] == 3.0) and torch.all(lstm.bias_ih_l0[:6] == 0)
+    assert torch.all(lstm.bias_hh_l0 == 0)
+    export_pytorch(project, None, tmp_path)
+    want = app_losses(project, 30)
+    assert run_generated(tmp_path, "--steps", "30", "--out", str(tmp_path / "out")) == 0
+    np.testing.assert_allclose(logged_losses(tmp_path / "out" / "log.csv"), want, rtol=RELATIVE)

@@ -154,3 +154,30 @@ def test_following_a_live_model_takes_its_current_weights() -> None:
     np.testing.assert_allclose(
         predictor.predict(x).outputs, trainer.predict(torch.as_tensor(x)).numpy(), atol=1e-6
     )
+
+
+def test_a_text_column_is_asked_by_its_category(tmp_path) -> None:
+    from nnstudio.core.datasets import inputs as enc
+    from tests.data.colour_table import COLOURS, colour_project
+
+    project, data, trainer = trained(colour_project(tmp_path))
+    predictor = Predictor(project, trainer.model.state_dict(), data)
+    assert enc.table_columns(data) == ["length", "width", "colour"]
+    assert enc.column_categories(data) == [None, None, COLOURS]
+    # Rows as a person writes them: numbers in their units, the colour as text.
+    rows = enc.decode_table_rows(data, data.x_test[:6])
+    assert all(row[2] in COLOURS for row in rows)
+    expected = trainer.predict(torch.as_tensor(data.x_test[:6])).numpy()
+    np.testing.assert_allclose(predictor.predict(predictor.rows(rows)).outputs, expected, atol=1e-5)
+    # The same row with the text category or with its 0/1 inputs gives the same answer.
+    onehot = [5.5, 3.0, 0.0, 1.0, 0.0]
+    by_text = predictor.predict(predictor.rows([[5.5, 3.0, "green"]])).outputs
+    by_onehot = predictor.predict(predictor.rows([onehot])).outputs
+    np.testing.assert_allclose(by_text, by_onehot, atol=1e-6)
+    assert not np.allclose(by_text, predictor.predict(predictor.rows([[5.5, 3.0, "red"]])).outputs)
+    with pytest.raises(InputError) as err:
+        predictor.rows([[5.5, 3.0, "purple"]])
+    assert str(err.value) == (
+        "The row: 'colour' is 'purple', which the network does not know; "
+        "it takes one of 'blue', 'green', 'red'."
+    )

@@ -19,14 +19,19 @@ class FakeClock:
         return self.now
 
 
+LIGHT_S = 1e-5
+"""What a light report (step losses only) costs the fake engine."""
+
+
 class FakeEngine:
-    """Steps cost `step_s` and reports cost `report_s` of fake time."""
+    """Steps cost `step_s`, heavy reports `report_s` and light ones LIGHT_S of fake time."""
 
     def __init__(self, clock: FakeClock, step_s: float, report_s: float, steps: int) -> None:
         self.clock, self.step_s, self.report_s = clock, step_s, report_s
         self.step_count, self.total_steps = 0, steps
         self.report_time = 0.0
         self.reported_steps = 0
+        self.heavy_times: list[float] = []
 
     def train_mode(self) -> None:
         pass
@@ -36,11 +41,17 @@ class FakeEngine:
         self.step_count += 1
         return torch.tensor(0.5), {}, False
 
-    def reports(self, pending, status, since, since_step, grads, early=False):
-        self.clock.now += self.report_s
-        self.report_time += self.report_s
+    def reports(self, pending, status, since, since_step, grads, early=False, heavy=True):
+        cost = self.report_s if heavy else LIGHT_S
+        if heavy:
+            self.heavy_times.append(self.clock.now)
+        self.clock.now += cost
+        self.report_time += cost
         self.reported_steps += len(pending)
-        return [Snapshot(step=self.step_count, epoch=0, epoch_fraction=0.0, status=status)]
+        snap = Snapshot(step=self.step_count, epoch=0, epoch_fraction=0.0, status=status)
+        if heavy:
+            snap.train_loss = 0.5
+        return [snap]
 
 
 @pytest.mark.parametrize(
@@ -54,20 +65,46 @@ def test_reports_take_a_bounded_share_of_the_time(step_s: float, report_s: float
     share = engine.report_time / clock.now
     assert share <= PROBE_SHARE * 1.3, share
     assert engine.reported_steps == engine.step_count == 20_000, "every step loss is reported"
-    if report_s < step_s:
-        # Cheap reports keep the full rate: about 30 a second of training.
+    if step_s <= 1e-3:
+        # Step losses keep arriving about 30 times a second of training, whatever the cost
+        # of a heavy report (light reports carry them in between).
         assert len(snaps) >= 0.9 * (clock.now - engine.report_time) * 30
+    heavy = [s for s in snaps if not math.isnan(s.train_loss)]
+    if report_s < step_s:
+        # Cheap reports keep the full rate: every report is a heavy one.
+        assert len(heavy) == len(snaps)
+    assert snaps[-1].status == "finished" and not math.isnan(snaps[-1].train_loss)
 
 
-def test_the_time_left_is_the_whole_sessions_pace() -> None:
+@pytest.mark.parametrize("steps", [1000, 3000, 20_000])
+def test_first_and_final_reports_count_against_the_budget(steps: int) -> None:
+    """A short run of a model whose evaluation is slow (a CNN): heavy reports are so dear
+    that the first and the final one alone nearly fill the budget, so none come between."""
     clock = FakeClock()
-    engine = FakeEngine(clock, 1e-3, 0.05, steps=10_000)
+    engine = FakeEngine(clock, 5e-3, 0.15, steps=steps)
+    for _batch in drive(engine, None, 0, 1 / 30, clock=clock):
+        pass
+    share = engine.report_time / clock.now
+    assert share <= PROBE_SHARE * 1.05, (share, len(engine.heavy_times))
+    assert len(engine.heavy_times) >= 2, "the first and the final report are always heavy"
+
+
+@pytest.mark.parametrize(
+    ("step_s", "report_s", "steps"),
+    [(1e-3, 0.05, 10_000), (1e-4, 1e-3, 50_000), (5e-3, 0.4, 2_600), (0.02, 2.0, 3_000)],
+)
+def test_the_time_left_is_the_whole_sessions_pace(
+    step_s: float, report_s: float, steps: int
+) -> None:
+    """From 10 % of the run on, the time left is within 20 % of the real time left."""
+    clock = FakeClock()
+    engine = FakeEngine(clock, step_s, report_s, steps=steps)
     shown = []
     for batch in drive(engine, None, 0, 1 / 30, clock=clock):
         snap = batch[0]
         shown.append((clock.now, snap.step, snap.eta_seconds))
     total = clock.now
     for now, step, eta in shown:
-        if step >= 1000 and step < engine.total_steps:
+        if step >= engine.total_steps // 10 and step < engine.total_steps:
             real_left = total - now
             assert math.isfinite(eta) and abs(eta - real_left) <= 0.2 * real_left, (step, eta)

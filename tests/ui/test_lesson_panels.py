@@ -44,3 +44,25 @@ def test_panels_take_snapshots_and_draw_them(qtbot) -> None:
     assert len(front_x) == 4 and front_y.max() == 1.0  # the newest ridge, scaled to its peak
     assert np.isnan(back_x).sum() == 1  # one older ridge, ended by a break
     assert maps.layer_box.currentData() == "n2" and maps.image.image is not None
+
+
+def test_dead_units_and_inside_a_node_name_layers_not_node_ids(qtbot) -> None:
+    from nnstudio.ui.panels.dead_units import DeadUnitsPanel
+    from nnstudio.ui.panels.node_view import NodeViewPanel
+    from nnstudio.ui.training.worker import PreparedRun
+
+    names = [("n1", "Input (n1)"), ("n2", "Linear (n2)"), ("n3", "ReLU (n3)")]
+    names += [("n4", "Linear (n4)"), ("n5", "ReLU (n5)"), ("n6", "Output (n6)")]
+    run = PreparedRun(None, [("n2", "Linear (n2)"), ("n4", "Linear (n4)")], 10, "cpu", names)
+    dead, inside = DeadUnitsPanel(), NodeViewPanel()
+    for panel in (dead, inside):
+        qtbot.addWidget(panel)
+        panel.prepare(run)
+        snap = _snap(10, 0.25)
+        snap.dead_units = {"n3": 0.25, "n5": 0.5}
+        snap.unit_maps = {"n2": np.ones((3, 4, 4), np.float32), "n5": np.ones((3, 4, 4))}
+        panel.take(snap)
+        panel.redraw()
+    legend = [label.text for _sample, label in dead.legend.items]
+    assert legend == ["ReLU 1", "ReLU 2"]
+    assert [inside.layer_box.itemText(i) for i in range(2)] == ["Linear 1", "ReLU 2"]

@@ -30,6 +30,7 @@ from nnstudio.core.datasets.spec import (
     DataInfo,
     DatasetSpec,
     RawData,
+    SourceColumn,
 )
 from nnstudio.core.errors import DatasetError
 from nnstudio.core.params import ParamSpec, params
@@ -281,12 +282,15 @@ def load_csv(values: dict[str, Any], _rng: np.random.Generator) -> RawData:
     plan = plan_csv(values)
     table, keep = plan.table, plan.keep
     columns: list[np.ndarray] = []
+    sources: list[SourceColumn] = []
     for index in plan.features:
         info = table.column(index)
         if info.numeric:
             columns.append(_numeric_column(table, index, keep))
+            sources.append(SourceColumn(info.name))
         else:
             columns += _onehot_columns(table, index, info.categories, keep)
+            sources.append(SourceColumn(info.name, info.categories))
     x = np.stack(columns, axis=1)
     if plan.task == "regression":
         y = table.numbers(plan.target)
@@ -299,6 +303,7 @@ def load_csv(values: dict[str, Any], _rng: np.random.Generator) -> RawData:
     return RawData(
         x=x, y=y, feature_names=list(plan.feature_names), class_names=plan.classes,
         normalize=method, scaled_columns=np.array(plan.numeric), normalize_target=method,
+        source_columns=tuple(sources) if not all(plan.numeric) else (),
     )  # fmt: skip
 
 

@@ -43,36 +43,163 @@ def encode_points(dataset: Dataset, points: Any) -> np.ndarray:
 
 # -- table rows ----------------------------------------------------------------------------
 
+Cell = float | str
+"""A value of a table row as a person gives it: a number, or a text column's category."""
+MAX_LISTED_CATEGORIES = 30
+
 
 def table_columns(dataset: Dataset) -> list[str]:
     """The columns a row must give, in order: x1 and x2 for 2D points (derived features are
-    added to them), the input columns for a table."""
-    return ["x1", "x2"] if dataset.is_2d else list(dataset.feature_names)
+    added to them), the table's own columns for a table (a text column once, not as its
+    0/1 inputs)."""
+    if dataset.is_2d:
+        return ["x1", "x2"]
+    if dataset.source_columns:
+        return [column.name for column in dataset.source_columns]
+    return list(dataset.feature_names)
+
+
+def column_categories(dataset: Dataset) -> list[tuple[str, ...] | None]:
+    """Per column of `table_columns`: a text column's categories, None for numbers."""
+    if dataset.source_columns and not dataset.is_2d:
+        return [column.categories for column in dataset.source_columns]
+    return [None] * len(table_columns(dataset))
+
+
+def unknown_category(where: str, name: str, text: str, categories: Sequence[str]) -> InputError:
+    """The message for a text value the network never saw in that column."""
+    listed = list(categories[:MAX_LISTED_CATEGORIES])
+    more = len(categories) - len(listed)
+    allowed = ", ".join(map(repr, listed)) + (f" and {more} more" if more > 0 else "")
+    return InputError(
+        f"{where}: {name!r} is {text!r}, which the network does not know; "
+        f"it takes one of {allowed}."
+    )
+
+
+def _category_index(where: str, name: str, cell: Any, categories: tuple[str, ...]) -> int:
+    """Which category a cell names: its text, or a number written another way ("1.0" for 1)."""
+    text = cell.strip() if isinstance(cell, str) else str(cell)
+    if text in categories:
+        return categories.index(text)
+    if not text:
+        raise InputError(f"{where}: {name!r} is missing; every input needs a value.")
+    number = parse_number(text) if isinstance(cell, str) else _finite(cell)
+    if number is not None:
+        for k, category in enumerate(categories):
+            if parse_number(category) == number:
+                return k
+    raise unknown_category(where, name, text, categories)
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _encode_text_rows(dataset: Dataset, rows: Any) -> np.ndarray:
+    """Rows of the table's own columns, text columns by category -> inputs in the data's
+    units, each text column as its 0/1 inputs."""
+    categories = column_categories(dataset)
+    columns = table_columns(dataset)
+    if isinstance(rows, np.ndarray):
+        rows = (rows.reshape(1, -1) if rows.ndim < 2 else rows).tolist()
+    else:
+        rows = list(rows)
+        if rows and not isinstance(rows[0], (list, tuple, np.ndarray)):
+            rows = [rows]  # one row
+    out = np.zeros((len(rows), len(dataset.feature_names)), dtype=np.float64)
+    for i, row in enumerate(rows):
+        where = "The row" if len(rows) == 1 else f"Row {i + 1}"
+        if len(row) != len(columns):
+            raise InputError(
+                f"{where} has {len(row)} values, but the network needs "
+                f"{len(columns)}: {', '.join(columns)}."
+            )
+        at = 0
+        for name, cats, cell in zip(columns, categories, row, strict=True):
+            if cats is None:
+                number = parse_number(cell.strip()) if isinstance(cell, str) else _finite(cell)
+                if number is None:
+                    raise InputError(
+                        f"{where}: {name!r} is {cell!r}, not a finite number."
+                        if not isinstance(cell, str) or cell.strip()
+                        else f"{where}: {name!r} is missing; every input needs a value."
+                    )
+                out[i, at] = number
+                at += 1
+            else:
+                out[i, at + _category_index(where, name, cell, cats)] = 1.0
+                at += len(cats)
+    return out
 
 
 def encode_rows(dataset: Dataset, rows: Any) -> np.ndarray:
-    """Rows (N, columns) in the data's own units -> rescaled network inputs."""
+    """Rows (N, columns) in the data's own units -> rescaled network inputs.
+
+    A table with text columns takes each as its category ("red"); rows that already give
+    the 0/1 inputs (as many numbers as the network has inputs) are taken as they are."""
+    width = len(dataset.feature_names) if not dataset.is_2d else 2
+    if any(c is not None for c in column_categories(dataset)):
+        array = np.asarray(rows, dtype=object)
+        given = array.shape[-1] if array.ndim else 0
+        numeric = array.ndim in (1, 2) and all(
+            isinstance(v, (int, float, np.number)) for v in array.reshape(-1)
+        )
+        if not (numeric and given == width != len(table_columns(dataset))):
+            return _scale(dataset, _encode_text_rows(dataset, rows))
+    else:
+        width = len(table_columns(dataset))
     array = np.asarray(rows, dtype=np.float64)
     if array.ndim == 1:
         array = array.reshape(1, -1)
-    width = len(table_columns(dataset))
     if array.ndim != 2 or array.shape[1] != width:
         raise InputError(
             f"A row needs {width} values, one per input column; got {array.shape[-1]}."
         )
     if not np.isfinite(array).all():
         raise InputError("Every value in a row must be a finite number.")
+    return _scale(dataset, array)
+
+
+def _scale(dataset: Dataset, array: np.ndarray) -> np.ndarray:
     if dataset.input_scaling is None:
         return array.astype(np.float32)
     return dataset.input_scaling.apply(array)
 
 
 def decode_rows(dataset: Dataset, x: np.ndarray) -> np.ndarray:
-    """Network inputs back in the data's own units (what a form shows)."""
+    """Network inputs back in the data's own units, one number per input (text columns
+    as their 0/1 inputs; `decode_table_rows` gives their categories)."""
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     if dataset.input_scaling is None:
         return x
     return dataset.input_scaling.invert(x)
+
+
+def decode_table_rows(dataset: Dataset, x: np.ndarray) -> list[list[Cell]]:
+    """Network inputs back as the rows a person wrote (what a form shows): numbers in the
+    data's own units, and each text column as its category."""
+    numbers = decode_rows(dataset, x)
+    categories = column_categories(dataset)
+    if all(c is None for c in categories):
+        return [[float(v) for v in row] for row in numbers]
+    rows: list[list[Cell]] = []
+    for row in numbers:
+        values: list[Cell] = []
+        at = 0
+        for cats in categories:
+            if cats is None:
+                values.append(float(row[at]))
+                at += 1
+            else:
+                values.append(cats[int(np.argmax(row[at : at + len(cats)]))] if cats else "")
+                at += len(cats)
+        rows.append(values)
+    return rows
 
 
 def decode_values(dataset: Dataset, values: np.ndarray) -> np.ndarray:
@@ -83,29 +210,62 @@ def decode_values(dataset: Dataset, values: np.ndarray) -> np.ndarray:
     return dataset.target_scaling.invert(values)
 
 
-def parse_row(columns: Sequence[str], cells: Sequence[str], where: str = "The row") -> np.ndarray:
-    """One row of text cells (in the order of `columns`) as numbers; names the first bad cell."""
+def parse_row(
+    columns: Sequence[str],
+    cells: Sequence[str],
+    where: str = "The row",
+    categories: Sequence[tuple[str, ...] | None] | None = None,
+) -> np.ndarray:
+    """One row of text cells (in the order of `columns`) as its values; names the first bad
+    cell. With `categories`, a text column's cell must be one of its categories and stays
+    text (the result is then an object array)."""
     if len(cells) != len(columns):
         raise InputError(
             f"{where} has {len(cells)} values, but the network needs "
             f"{len(columns)}: {', '.join(columns)}."
         )
-    values = []
-    for name, cell in zip(columns, cells, strict=True):
+    cats_of = list(categories) if categories is not None else [None] * len(columns)
+    values: list[Cell] = []
+    for name, cell, cats in zip(columns, cells, cats_of, strict=True):
         text = cell.strip()
         if not text:
             raise InputError(f"{where}: {name!r} is missing; every input needs a value.")
+        if cats is not None:
+            values.append(cats[_category_index(where, name, text, cats)])
+            continue
         number = parse_number(text)
         if number is None:
             raise InputError(f"{where}: {name!r} is {text!r}, not a number.")
         values.append(number)
+    if any(isinstance(v, str) for v in values):
+        return np.array(values, dtype=object)
     return np.array(values, dtype=np.float64)
 
 
-def parse_rows_csv(columns: Sequence[str], text: str) -> np.ndarray:
-    """Rows of `columns` from CSV text, in the data's own units. A header row that names the
-    columns may put them in any order; without one, values come in the order of `columns`."""
+def _is_values(
+    cells: list[str], columns: list[str], categories: Sequence[tuple[str, ...] | None]
+) -> bool:
+    """Whether a row of cells reads as values (so it is data, not a header)."""
+    if len(cells) != len(columns):
+        return False
+    for cell, cats in zip(cells, categories, strict=True):
+        if cats is None and parse_number(cell) is None:
+            return False
+        if cats is not None and cell not in cats:
+            return False
+    return True
+
+
+def parse_rows_csv(
+    columns: Sequence[str],
+    text: str,
+    categories: Sequence[tuple[str, ...] | None] | None = None,
+) -> np.ndarray:
+    """Rows of `columns` from CSV text, in the data's own units (text columns by category,
+    see `parse_row`). A header row that names the columns may put them in any order;
+    without one, values come in the order of `columns`."""
     columns = list(columns)
+    cats_of = list(categories) if categories is not None else [None] * len(columns)
     try:
         sniffed = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
@@ -118,7 +278,12 @@ def parse_rows_csv(columns: Sequence[str], text: str) -> np.ndarray:
             if not cells or all(not c.strip() for c in cells):
                 continue
             cells = [c.strip() for c in cells]
-            if order is None and not rows and all(parse_number(c) is None for c in cells):
+            if (
+                order is None
+                and not rows
+                and all(parse_number(c) is None for c in cells)
+                and not _is_values(cells, columns, cats_of)
+            ):
                 order = _header_order(cells, columns)
                 continue
             if order is not None:
@@ -128,13 +293,15 @@ def parse_rows_csv(columns: Sequence[str], text: str) -> np.ndarray:
                         f"header names {len(order)}."
                     )
                 cells = [cells[i] for i in order]
-            rows.append(parse_row(columns, cells, f"Line {reader.line_num}"))
+            rows.append(parse_row(columns, cells, f"Line {reader.line_num}", categories))
             if len(rows) > MAX_ROWS:
                 raise InputError(f"More than {MAX_ROWS:,} rows; split the file.")
     except csv.Error as exc:
         raise InputError(f"Line {reader.line_num} cannot be read as CSV ({exc}).") from None
     if not rows:
         raise InputError("The CSV has no rows of values.")
+    if any(row.dtype == object for row in rows):
+        return np.stack([row.astype(object) for row in rows])
     return np.stack(rows)
 
 

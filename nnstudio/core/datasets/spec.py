@@ -37,6 +37,22 @@ class DataInfo:
     """How many answers each sample has (a pointer network's sorted order); 0 means one."""
 
 
+@dataclass(frozen=True)
+class SourceColumn:
+    """One column of the user's table, as the network's inputs were made from it: a number
+    column is one input; a text column is one 0/1 input per category, in this order. Kept so
+    a person can give (and see) a text value itself rather than its 0/1 inputs."""
+
+    name: str
+    categories: tuple[str, ...] | None = None
+    """The text column's categories; None for a column of numbers."""
+
+    @property
+    def width(self) -> int:
+        """How many network inputs the column makes."""
+        return 1 if self.categories is None else len(self.categories)
+
+
 @dataclass
 class RawData:
     """A loader's output before the split: every sample, or a train pool and a fixed test set."""
@@ -59,6 +75,8 @@ class RawData:
     """How to rescale a regression target, again with train-split statistics only."""
     token_count: int = 0
     """For token sequences: how many different token ids there are (0 for other data)."""
+    source_columns: tuple[SourceColumn, ...] = ()
+    """A table's own columns when some are text (see SourceColumn); empty otherwise."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +320,9 @@ class Dataset:
     """How a regression target was rescaled; None when it was not."""
     token_count: int = 0
     """Token sequences: the number of token ids (0 to this minus one); 0 for other data."""
+    source_columns: tuple[SourceColumn, ...] = ()
+    """A table's own columns when some are text, one-hot encoded into several inputs each;
+    empty when every input is a column of its own."""
 
     @property
     def feature_shape(self) -> tuple[int, ...]:

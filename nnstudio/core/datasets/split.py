@@ -185,6 +185,7 @@ def _load_raw(
         input_scaling=input_scaling,
         target_scaling=target_scaling,
         token_count=raw.token_count,
+        source_columns=tuple(raw.source_columns),
     )
 
 

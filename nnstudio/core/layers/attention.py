@@ -73,6 +73,7 @@ SELF_ATTENTION = LayerSpec(
     module=_sa_call,
     param_count=lambda _p, ins: _attention_count(ins[0][-1]),
     inputs=SEQUENCE_PORT,
+    view="attention",
     params=params(
         HEADS,
         DROPOUT,
@@ -166,6 +167,7 @@ TRANSFORMER_BLOCK = LayerSpec(
     module=_tb_call,
     param_count=_tb_count,
     inputs=SEQUENCE_PORT,
+    view="attention",
     params=params(
         HEADS,
         ParamSpec(

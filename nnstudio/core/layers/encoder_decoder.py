@@ -61,6 +61,7 @@ CROSS_ATTENTION = LayerSpec(
     module=_ca_call,
     param_count=_ca_count,
     inputs=QUERY_AND_MEMORY,
+    view="attention",
     params=params(HEADS, DROPOUT),
     stackable=False,  # keeps its latest attention weights for the node view
 )
@@ -95,6 +96,7 @@ POINTER = LayerSpec(
     shape=_ptr_shape,
     module=_ptr_call,
     param_count=_ptr_count,
+    view="attention",
     inputs=QUERY_AND_MEMORY,
     stackable=False,  # keeps its latest pointer weights for the node view
     params=params(

@@ -141,7 +141,24 @@ RECURRENT_PARAMS = params(
 )
 
 
-def recurrent(kind: str, display_name: str, help_text: str) -> LayerSpec:
+FORGET_BIAS = ParamSpec(
+    "forget_bias",
+    "float",
+    0.0,
+    "Where the forget gate's bias starts. Above 0 the gate starts open, so the cell keeps "
+    "what it stored for many steps from the first update on (1 is a common choice, 3 or more "
+    "suits very long sequences); Off keeps PyTorch's small random start, which halves the "
+    "memory at every step until training opens the gate.",
+    label="Forget gate bias",
+    minimum=0.0,
+    maximum=20.0,
+    special_value_text="Off",
+)
+
+
+def recurrent(
+    kind: str, display_name: str, help_text: str, extra: tuple[ParamSpec, ...] = ()
+) -> LayerSpec:
     def shape(p: Params, ins: Sequence[Shape], _ctx: ShapeContext) -> Shape:
         steps, _features = need_sequence(display_name, ins[0])
         width = p["hidden"] * (2 if p["bidirectional"] else 1)
@@ -157,6 +174,8 @@ def recurrent(kind: str, display_name: str, help_text: str) -> LayerSpec:
         return total
 
     def module(p: Params, ins: Sequence[Shape]) -> Call:
+        # Written only when set, so a plain layer's exported call stays as it always was.
+        opened = {"forget_bias": p["forget_bias"]} if p.get("forget_bias") else {}
         return Call.of(
             "Recurrent",
             kind,
@@ -165,6 +184,7 @@ def recurrent(kind: str, display_name: str, help_text: str) -> LayerSpec:
             p["layers"],
             p["bidirectional"],
             p["returns"],
+            **opened,
         )
 
     return LayerSpec(
@@ -176,7 +196,8 @@ def recurrent(kind: str, display_name: str, help_text: str) -> LayerSpec:
         module=module,
         param_count=count,
         inputs=SEQUENCE_PORT,
-        params=RECURRENT_PARAMS,
+        params=params(*RECURRENT_PARAMS, *extra),
+        view="sequence_state",
     )
 
 
@@ -191,6 +212,7 @@ LSTM = recurrent(
     "LSTM",
     "Long short-term memory: gates decide what to forget, what to store and what to show, "
     "so information and gradient survive over many steps.",
+    (FORGET_BIAS,),
 )
 GRU = recurrent(
     "gru",

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 Shape = tuple[int, ...]
 Params = dict[str, Any]
 Role = Literal["input", "output", "layer", "block_input", "block_output"]
+View = Literal["feature_maps", "attention", "sequence_state"]
+"""What "Inside a node" draws for a layer: one picture per channel of a sample
+("feature_maps"), query × key weights per head ("attention"), or the state at each step of
+the sequence ("sequence_state")."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,9 @@ class LayerSpec:
     export: ExportRule | None = None
     """How exported PyTorch code writes this layer; None for the data ends (Input, Output)
     and for a layer that cannot be exported yet, which the exporter names."""
+    view: View | None = None
+    """What "Inside a node" shows for this layer for one chosen sample; None: nothing
+    beyond the per-unit pictures that any layer of a 2D-data network gets."""
 
     def __post_init__(self) -> None:
         if self.module is not None:

@@ -70,6 +70,7 @@ CONV2D = LayerSpec(
     module=_conv_call,
     param_count=_conv_count,
     inputs=IMAGE_PORT,
+    view="feature_maps",
     params=params(
         ParamSpec(
             "channels",
@@ -152,6 +153,7 @@ MAXPOOL2D = LayerSpec(
     shape=_pool_shape("MaxPool2d"),
     module=_pool_call("MaxPool2d"),
     inputs=IMAGE_PORT,
+    view="feature_maps",
     params=POOL_PARAMS,
 )
 
@@ -163,6 +165,7 @@ AVGPOOL2D = LayerSpec(
     shape=_pool_shape("AvgPool2d"),
     module=_pool_call("AvgPool2d"),
     inputs=IMAGE_PORT,
+    view="feature_maps",
     params=POOL_PARAMS,
 )
 

@@ -33,6 +33,8 @@ class BoundaryAsk(QObject):
         self.ask_panel = ask_panel
         self.document = document
         self.hover_answer: Any = None
+        self.hover_point: tuple[float, float] | None = None
+        """The plane point the hover answer is for."""
         self._build_controls()
         self.pin = pg.ScatterPlotItem(
             size=16,
@@ -112,6 +114,7 @@ class BoundaryAsk(QObject):
     def hover_at(self, x1: float, x2: float) -> str:
         """Show the network's answer at (x1, x2) above the plot; returns the text shown."""
         predictor = self.session.predictor()
+        self.hover_point = (x1, x2)
         where = f"x1 {x1:.2f}, x2 {x2:.2f}: "
         if predictor is None:
             text = where + self.session.problem

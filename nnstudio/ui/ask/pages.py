@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -144,6 +145,9 @@ class ImagePage(QWidget):
 
 
 class TablePage(QWidget):
+    """A field per column of the table, in the data's own units: a text box for a number, a
+    list of the categories for a text column (which the network sees as 0/1 inputs)."""
+
     asked = Signal(object, str)
     message = Signal(str)
 
@@ -163,33 +167,63 @@ class TablePage(QWidget):
         self.form = QFormLayout(self.form_host)
         scroll.setWidget(self.form_host)
         layout.addWidget(scroll, 1)
-        self.fields: list[QLineEdit] = []
+        self.fields: list[QLineEdit | QComboBox] = []
         self.columns: list[str] = []
+        self.categories: list[tuple[str, ...] | None] = []
+        self._filling = False
 
     def use_dataset(self, dataset: Any) -> None:
         columns = enc.table_columns(dataset)
-        if columns != self.columns:
+        categories = enc.column_categories(dataset)
+        if (columns, categories) != (self.columns, self.categories):
             while self.form.rowCount():
                 self.form.removeRow(0)
             self.fields = []
-            for name in columns:
-                field = QLineEdit(self.form_host)
+            for name, cats in zip(columns, categories, strict=True):
+                field = self._field(name, cats)
                 field.setObjectName(f"ask_field_{len(self.fields)}")
-                field.textEdited.connect(self._edited)
                 self.form.addRow(name, field)
                 self.fields.append(field)
-            self.columns = columns
+            self.columns, self.categories = columns, categories
         self.picker.set_count(len(dataset.x_test))
 
-    def fill(self, values: np.ndarray) -> None:
-        """Show a row (in the data's units) in the form and ask about it."""
-        for field, value in zip(self.fields, values, strict=True):
-            field.setText(f"{float(value):.6g}")
+    def _field(self, name: str, categories: tuple[str, ...] | None) -> QLineEdit | QComboBox:
+        if categories is None:
+            line = QLineEdit(self.form_host)
+            line.textEdited.connect(self._edited)
+            return line
+        combo = QComboBox(self.form_host)
+        for category in categories:
+            combo.addItem(category, category)
+        combo.setToolTip(
+            f"{name} is a text column: pick one of its {len(categories)} values. The network "
+            "reads it as one 0/1 input per value."
+        )
+        combo.currentIndexChanged.connect(self._edited)
+        return combo
+
+    def values(self) -> list[str]:
+        """What the form holds, as text, column by column."""
+        return [f.currentText() if isinstance(f, QComboBox) else f.text() for f in self.fields]
+
+    def fill(self, values: Any) -> None:
+        """Show a row (in the data's units, text columns by category) and ask about it."""
+        self._filling = True
+        try:
+            for field, value in zip(self.fields, values, strict=True):
+                if isinstance(field, QComboBox):
+                    field.setCurrentIndex(field.findText(str(value)))
+                else:
+                    field.setText(f"{float(value):.6g}")
+        finally:
+            self._filling = False
         self._edited()
 
     def _edited(self, *_args: Any) -> None:
+        if self._filling:
+            return
         try:
-            row = enc.parse_row(self.columns, [f.text() for f in self.fields], "The form")
+            row = enc.parse_row(self.columns, self.values(), "The form", self.categories)
         except InputError as exc:
             self.message.emit(str(exc))
             return

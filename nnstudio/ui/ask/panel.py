@@ -153,7 +153,7 @@ class AskPanel(QWidget):
         if page is self.image_page:
             self.image_page.pad.set_image(data.x_test[index][0])
         elif page is self.table_page:
-            self.table_page.fill(enc.decode_rows(data, data.x_test[index : index + 1])[0])
+            self.table_page.fill(enc.decode_table_rows(data, data.x_test[index : index + 1])[0])
         elif page is self.sequence_page:
             self.sequence_page.fill(data.x_test[index])
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMessageBox
 
-from nnstudio.core.block_library import list_blocks, save_block
+from nnstudio.core.block_library import BlockExistsError, free_name, list_blocks, save_block
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.commands import group_command, ungroup_command
 
@@ -114,17 +114,52 @@ class BlockActions:
     def leave_block(self) -> None:
         self.doc.set_focus(self.doc.focus_path[:-1])
 
-    def save_selection(self) -> None:
+    def ask_replace(self, name: str, other: str) -> str:
+        """Ask what to do when the library already holds a block called `name`:
+        "replace", "keep" (save this one as `other`) or "cancel"."""
+        box = QMessageBox(self.window)
+        box.setObjectName("replace_block_box")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Block already in your library")
+        box.setText(f"A block named “{name}” already exists in your library.")
+        box.setInformativeText(
+            f"Replace it with this one, or keep both (this one is saved as “{other}”)?"
+        )
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep Both", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return {id(replace): "replace", id(keep): "keep"}.get(id(clicked), "cancel")
+
+    def save_selection(self) -> bool:
+        """Save the selected block to the library; a block of the same name there is
+        replaced, kept beside it under a new name, or left alone, as the user says."""
         block_id = self._single_block()
         if block_id is None:
-            return
+            return False
+        node = self.scene.graph.nodes[block_id]
         try:
-            path = save_block(self.scene.graph.nodes[block_id])
+            try:
+                path = save_block(node)
+            except BlockExistsError as exc:
+                other = free_name(node.params["name"])
+                choice = self.ask_replace(exc.name, other)
+                if choice == "cancel":
+                    self._say("The block was not saved; your library is as it was.")
+                    return False
+                if choice == "replace":
+                    path = save_block(node, replace=True)
+                else:
+                    path = save_block(node, name=other)
         except NNStudioError as exc:
             self._say(f"Cannot save the block: {exc}")
-            return
+            return False
         self.refresh_palette()
         self._say(f"Saved to your block library ({path.parent}); it is in the palette now.")
+        return True
 
     def refresh_palette(self) -> None:
         try:

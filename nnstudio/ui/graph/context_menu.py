@@ -19,14 +19,22 @@ from nnstudio.core.layers import by_category
 from nnstudio.ui.commands import GraphEditCommand, edit_command
 
 
-def layer_menu(parent: QWidget, title: str, pick: Callable[[str], None], skip: str = "") -> QMenu:
-    """A submenu of every layer, grouped by category as in the palette."""
+def layer_menu(
+    parent: QWidget,
+    title: str,
+    pick: Callable[[str], None],
+    skip: str = "",
+    hidden: frozenset[str] = frozenset(),
+) -> QMenu:
+    """A submenu of every layer, grouped by category as in the palette (less the layers a
+    teacher hid)."""
     menu = QMenu(title, parent)
     for category, specs in by_category().items():
+        specs = [s for s in specs if s.name not in (skip, "block") and s.name not in hidden]
+        if not specs:
+            continue
         sub = menu.addMenu(category)
         for spec in specs:
-            if spec.name in (skip, "block"):
-                continue
             action = sub.addAction(spec.display_name)
             action.setObjectName(f"layer_{spec.name}")
             action.triggered.connect(lambda _c=False, name=spec.name: pick(name))
@@ -91,6 +99,7 @@ def build_menu(
                 "Change Layer Type",
                 lambda t: change_layer_type(scene, node_id, t),
                 skip=node.type,
+                hidden=scene.hidden_layers,
             )
             sub.setObjectName("menu_change_type")
             menu.addMenu(sub)
@@ -99,7 +108,10 @@ def build_menu(
         delete.triggered.connect(scene.delete_selection)
     elif edge is not None:
         sub = layer_menu(
-            menu, "Insert Layer Here", lambda t: insert_layer(scene, edge, t, scene_pos)
+            menu,
+            "Insert Layer Here",
+            lambda t: insert_layer(scene, edge, t, scene_pos),
+            hidden=scene.hidden_layers,
         )
         sub.setObjectName("menu_insert_layer")
         menu.addMenu(sub)
@@ -111,7 +123,12 @@ def build_menu(
 
         remove.triggered.connect(drop_edge)
     else:
-        sub = layer_menu(menu, "Add Layer Here", lambda t: scene.add_node_at(t, scene_pos))
+        sub = layer_menu(
+            menu,
+            "Add Layer Here",
+            lambda t: scene.add_node_at(t, scene_pos),
+            hidden=scene.hidden_layers,
+        )
         sub.setObjectName("menu_add_layer")
         menu.addMenu(sub)
         layout = menu.addAction("Auto-layout")

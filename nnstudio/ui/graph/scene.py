@@ -65,6 +65,8 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self.locked = False
+        self.hidden_layers: frozenset[str] = frozenset()
+        """Layer types a teacher hid: not offered in menus, not added by a drop."""
         self._drag_port: PortItem | None = None
         self._drag_target: PortItem | None = None
         self._wire: QGraphicsPathItem | None = None
@@ -253,7 +255,7 @@ class GraphScene(QGraphicsScene):
     def add_node_at(self, layer_type: str, pos: QPointF) -> str | None:
         if not self.locked and layer_type.startswith(LIBRARY_PREFIX):
             return self.add_library_block(Path(layer_type[len(LIBRARY_PREFIX) :]), pos)
-        if self.locked or layer_type not in LAYERS:
+        if self.locked or layer_type not in LAYERS or layer_type in self.hidden_layers:
             return None
         where = (round(pos.x()), round(pos.y()))
         text = f"Add {LAYERS.get(layer_type).display_name}"

@@ -59,7 +59,9 @@ class GraphView(QGraphicsView):
         scene.doc.project_replaced.connect(self._repaint)
         # A child of the view, not of its viewport: the viewport scrolls its children along.
         self.breadcrumb = Breadcrumb(scene.doc, self)
-        scene.doc.focus_changed.connect(lambda _path: QTimer.singleShot(0, self.fit_to_view))
+        self._centre_after_fit: str | None = None
+        """A node to centre on once the level just opened is fitted (see `centre_on`)."""
+        scene.doc.focus_changed.connect(lambda _path: QTimer.singleShot(0, self._fit_level))
 
     def _repaint(self, *_args: object) -> None:
         self.viewport().update()
@@ -94,6 +96,23 @@ class GraphView(QGraphicsView):
             self.set_zoom(MIN_ZOOM)
         self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom())
+
+    def _fit_level(self) -> None:
+        """A block was opened or left: show all of that level, or centre the node asked for."""
+        self.fit_to_view()
+        node_id, self._centre_after_fit = self._centre_after_fit, None
+        if node_id is not None:
+            self.centre_on(node_id)
+
+    def centre_on(self, node_id: str, after_fit: bool = False) -> None:
+        """Put a node of the shown level in the middle of the view; `after_fit` waits for the
+        fit that follows opening or leaving a block (which would move the view again)."""
+        if after_fit:
+            self._centre_after_fit = node_id
+            return
+        item = self.graph_scene.nodes.get(node_id)
+        if item is not None:
+            self.centerOn(item)
 
     def center_scene_pos(self) -> QPointF:
         return self.mapToScene(self.viewport().rect().center())

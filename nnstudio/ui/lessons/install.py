@@ -60,13 +60,5 @@ def install(window: Any) -> LessonsUI:
 
     window.lessons = LessonsUI(window)
     window.dead_badges = DeadUnitBadges(window)
-    window.scene.selection_ids_changed.connect(lambda ids: follow_selection(window, ids))
     install_teacher_locks(window)
     return window.lessons
-
-
-def follow_selection(window: Any, ids: list[str]) -> None:
-    """A node selected on the canvas is the one "Inside a node" shows, if it has pictures."""
-    dashboard = window.training.dashboard
-    if dashboard is not None and len(ids) == 1:
-        dashboard.unit_maps.select(ids[0])

@@ -39,3 +39,9 @@ def shares() -> pg.ColorMap:
     """White for none to deep blue for all: for shares 0..1 such as a confusion matrix's rows."""
     colors = np.array([rgb(NEUTRAL), rgb(POSITIVE_WEIGHT), rgb("#08306B")], dtype=np.ubyte)
     return pg.ColorMap(np.array([0.0, 0.6, 1.0]), colors)
+
+
+def greys() -> pg.ColorMap:
+    """Black for the lowest value to white for the highest: feature maps, like the image."""
+    colors = np.array([(0, 0, 0), (255, 255, 255)], dtype=np.ubyte)
+    return pg.ColorMap(np.array([0.0, 1.0]), colors)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QVBoxLayout
 
 from nnstudio.ui.colors import CLASS_COLORS
 from nnstudio.ui.panels.base import LayoutWidget, Panel, fast_curve, nice_ceiling
+from nnstudio.ui.panels.layer_names import readable_names
 
 MAX_POINTS = 600
 """Per layer; the oldest half is thinned when full, so a long run stays cheap to draw."""
@@ -34,6 +35,8 @@ class DeadUnitsPanel(Panel):
         self.curves: dict[str, object] = {}
         self.points: dict[str, list[tuple[int, float]]] = {}
         self.latest: dict[str, float] = {}
+        self.names: dict[str, str] = {}
+        """Node id -> the layer's name in the legend ("ReLU 2", not "n5")."""
         self._dirty = False
         self._x_bound = 0.0
         self.show_message(
@@ -47,6 +50,18 @@ class DeadUnitsPanel(Panel):
         for curve in self.curves.values():
             curve.setData([], [])  # type: ignore[attr-defined]
         self._dirty = False
+
+    def prepare(self, run) -> None:
+        names = readable_names(list(getattr(run, "names", None) or []))
+        if names == self.names:
+            return
+        self.names = names
+        for node_id, curve in self.curves.items():  # curves kept from an earlier run
+            self.legend.removeItem(curve)
+            self.legend.addItem(curve, self.name_of(node_id))
+
+    def name_of(self, node_id: str) -> str:
+        return self.names.get(node_id, node_id)
 
     def take(self, snap) -> None:
         dead = getattr(snap, "dead_units", None)
@@ -70,7 +85,9 @@ class DeadUnitsPanel(Panel):
             curve = self.curves.get(node_id)
             if curve is None:
                 color = CLASS_COLORS[index % len(CLASS_COLORS)]
-                curve = self.curves[node_id] = fast_curve(self.plot, color, 2, node_id)
+                curve = self.curves[node_id] = fast_curve(
+                    self.plot, color, 2, self.name_of(node_id)
+                )
             data = np.asarray(series, dtype=np.float64)
             curve.setData(data[:, 0], data[:, 1])  # type: ignore[attr-defined]
             top = max(top, float(data[-1, 0]))

@@ -46,6 +46,7 @@ class ProgressReadout(QWidget):
         policy = self.bar.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
         self.bar.setSizePolicy(policy)
+        self._accuracy = ""
         self.label = QLabel("Ready", self)
         self.label.setObjectName("training_progress_label")
         self.label.setMinimumWidth(260)
@@ -57,7 +58,11 @@ class ProgressReadout(QWidget):
         self.bar.setValue(int(1000 * snap.epoch_fraction))
         total_epochs = max(1, snap.total_epochs)
         left = snap.eta_seconds  # the session's whole pace, evaluation included
-        accuracy = "" if snap.val_accuracy is None else f" · val acc {snap.val_accuracy:.3f}"
+        if snap.val_accuracy is not None:
+            self._accuracy = f" · val acc {snap.val_accuracy:.3f}"
+        elif not math.isnan(snap.train_loss):
+            self._accuracy = ""  # a scored report without accuracy: regression, or no val split
+        accuracy = self._accuracy  # a light report (no scores) keeps the last one shown
         epoch = min(snap.epoch + 1, total_epochs) if snap.step < snap.total_steps else snap.epoch
         if snap.status == "paused":
             pace = "paused"  # no pace to show: the clock stands still while paused
@@ -68,6 +73,7 @@ class ProgressReadout(QWidget):
         self.label.setText(f"Epoch {epoch}/{total_epochs} · {pace}{accuracy}")
 
     def show_text(self, text: str) -> None:
+        self._accuracy = ""
         self.label.setText(text)
 
 

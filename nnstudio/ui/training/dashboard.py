@@ -16,8 +16,8 @@ from nnstudio.ui.panels.gradients import GradientPanel
 from nnstudio.ui.panels.histograms import HistogramPanel
 from nnstudio.ui.panels.learning_rate import LearningRatePanel
 from nnstudio.ui.panels.loss import LossPanel
+from nnstudio.ui.panels.node_view import NodeViewPanel
 from nnstudio.ui.panels.predictions import PredictionsPanel
-from nnstudio.ui.panels.unit_maps import UnitMapsPanel
 from nnstudio.ui.panels.weights import WeightPanel
 
 Left, Right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -44,7 +44,8 @@ class TrainingDashboard(QMainWindow):
         self.learning_rate = LearningRatePanel()
         self.dead_units = DeadUnitsPanel()
         self.histograms = HistogramPanel()
-        self.unit_maps = UnitMapsPanel()
+        self.unit_maps = NodeViewPanel()
+        self.node_view = self.unit_maps
         self.panels: list[Panel] = [
             self.loss,
             self.boundary,

@@ -148,6 +148,9 @@ class TrainingUI(QObject):
         for panel in self.dashboard.panels:
             panel.export_folder = self._project_folder
         self._build_run_views()
+        from nnstudio.ui.node_view_follow import install as install_node_views
+
+        install_node_views(self.window, self.dashboard.unit_maps)
         self.dashboard_built.emit(self.dashboard)
         # Closed panels come back from View → Panels.
         self.window.panels_menu.addSeparator()

@@ -2,13 +2,15 @@
 
 A report maps run ids to snapshots. The worker never queues more than one undelivered
 report: if the GUI has not taken the last one yet, the new one is merged into it, run by run
-(step losses are joined, wall seconds added, everything else is the newest).
+(step losses are joined, wall seconds added, the newest of everything else, and what a
+light report lacks kept from a heavy one).
 So a slow redraw makes the GUI skip frames instead of falling behind or flooding the event
 queue, and the worker never waits for the GUI.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -28,6 +30,13 @@ def merge(older: Snapshot, newer: Snapshot) -> Snapshot:
         newer.predictions = older.predictions
     if not newer.grad_norms:
         newer.grad_norms = older.grad_norms
+    for name in ("unit_maps", "dead_units", "histograms"):
+        if getattr(newer, name) is None:
+            setattr(newer, name, getattr(older, name))
+    if math.isnan(newer.train_loss) and not math.isnan(older.train_loss):
+        # a light report after a heavy one: keep the heavy one's scores
+        newer.train_loss, newer.train_accuracy = older.train_loss, older.train_accuracy
+        newer.val_loss, newer.val_accuracy = older.val_loss, older.val_accuracy
     return newer
 
 

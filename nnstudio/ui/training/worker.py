@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -44,6 +44,15 @@ class PreparedRun:
     """(node id, label) of every layer with weights, input to output."""
     total_steps: int
     device: str
+    names: list[tuple[str, str]] = field(default_factory=list)
+    """(node id, label) of every node of the network, input to output, for panels that name
+    layers without weights (the ReLUs of Dead units)."""
+
+
+def node_labels(project: Any) -> list[tuple[str, str]]:
+    """(node id, label) of every node of `project`'s network, in forward order."""
+    graph = project.graph
+    return [(nid, graph.nodes[nid].label) for nid in graph.topological_order()]
 
 
 INSPECT = "inspect"
@@ -149,6 +158,7 @@ class TrainingWorker(QObject):
                         trainer.layer_labels(),
                         trainer.total_steps,
                         str(trainer.device),
+                        node_labels(self.runs[0].project),
                     )
                 )
                 self.inspected.emit(look_at(trainer))
@@ -166,6 +176,7 @@ class TrainingWorker(QObject):
                     engine.layer_labels(),
                     session.total_steps,
                     str(engine.device),
+                    node_labels(self.runs[0].project),
                 )
             )
             for _reports in session.run(sink=self._put):
