@@ -59,12 +59,24 @@ def long_names_project() -> Project:
     return Project(graph, DatasetConfig("spiral"), TrainingSettings({}))
 
 
-PROJECTS = ["transformer_copy", "pointer_sort", "digits_resnet", "lstm_parity", "long_names"]
+PROJECTS = [
+    "transformer_copy",
+    "pointer_sort",
+    "digits_resnet",
+    "lstm_parity",
+    "long_names",
+    "output_error",
+]
 
 
 def project_named(name: str) -> Project:
     if name == "long_names":
         return long_names_project()
+    if name == "output_error":  # "Output · Multi-class classification" and "1 problem"
+        project = TEMPLATES.get("digits_cnn").build()
+        last = [n for n in project.graph.nodes.values() if n.type == "linear"][-1]
+        last.params["units"] = 7
+        return project
     project = TEMPLATES.get(name).build()
     if name == "transformer_copy":  # a block repeated six times
         block = next(n for n in project.graph.nodes.values() if n.type == "block")

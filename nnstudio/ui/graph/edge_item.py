@@ -21,8 +21,8 @@ from nnstudio.ui.graph.node_item import NodeItem
 
 LABEL_PX = 16
 LABEL_PAD = 6.0
-PORT_CLEARANCE = 12.0
-"""How far a label keeps from a card's edge: a hovered port sticks out that far."""
+PORT_CLEARANCE = 4.0
+"""How far a label keeps from a card's edge (the ports sit below it, on the wire)."""
 EDGE_COLOR = "#94A3B8"
 LOD_LABEL = 0.4
 """Below this zoom the shape label is not drawn (the same threshold as node details)."""

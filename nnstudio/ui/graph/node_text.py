@@ -23,6 +23,7 @@ LABEL_INDENT = 18.0
 TITLE_PX = 21
 DETAIL_PX = 17
 SMALLEST_PX = 13
+THREE_LINE_PX = 15
 OVERVIEW_PX = 24
 """The name alone, large, for the zoomed-out view (it is all a card shows there)."""
 SETTINGS_COLOR = "#334155"
@@ -87,6 +88,9 @@ def layout_card(name: str, settings: str, detail: str, labelled: bool) -> CardTe
     two = max(advance(name, font(TITLE_PX, True)), advance(below, small))
     room = MAX_WIDTH - indent - PAD
     no_wider = max(one + indent + PAD, MIN_WIDTH) <= max(two + indent + PAD, MIN_WIDTH)
+    if settings and detail and one > room and two > room:
+        # Neither fits ("Output · Multi-class classification" with "1 problem"): a line each.
+        return _three_lines(name, settings, detail, indent)
     # The narrower layout; when neither fits, the one whose text shrinks the least.
     one_line = not settings or (no_wider and one <= room) or (two > room and one < two)
     width = min(max((one if one_line else two) + indent + PAD, MIN_WIDTH), MAX_WIDTH)
@@ -126,6 +130,29 @@ def layout_card(name: str, settings: str, detail: str, labelled: bool) -> CardTe
             runs.append(Run(tail, detail, f, "detail"))
         else:
             runs.append(Run(rect, text, f, "settings"))
-    big, name_text = _fit(name, width - 2 * PAD, OVERVIEW_PX, True, SMALLEST_PX)
-    overview = Run(QRectF(-width / 2 + PAD, top, width - 2 * PAD, HEIGHT), name_text, big, "text")
-    return CardText(width, tuple(runs), overview)
+    return CardText(width, tuple(runs), _overview(name, width))
+
+
+def _overview(name: str, width: float) -> Run:
+    big, text = _fit(name, width - 2 * PAD, OVERVIEW_PX, True, SMALLEST_PX)
+    return Run(QRectF(-width / 2 + PAD, -HEIGHT / 2, width - 2 * PAD, HEIGHT), text, big, "text")
+
+
+def _three_lines(name: str, settings: str, detail: str, indent: float) -> CardText:
+    """Name, settings and detail on a line each, the lower two in a smaller size."""
+    lower = THREE_LINE_PX
+    need = max(advance(name, font(TITLE_PX, True)), advance(settings, font(lower)))
+    need = max(need, advance(detail, font(lower)))
+    width = min(max(need + indent + PAD, MIN_WIDTH), MAX_WIDTH)
+    inner = width - indent - PAD
+    left, top = -width / 2 + indent, -HEIGHT / 2
+    runs = []
+    rows = (
+        (name, TITLE_PX, True, "text", 4.0, 25.0),
+        (settings, lower, False, "settings", 30.0, 20.0),
+        (detail, lower, False, "detail", 50.0, 20.0),
+    )
+    for text, pixels, bold, role, y, h in rows:
+        f, shown = _fit(text, inner, pixels, bold, SMALLEST_PX + (3 if bold else 0))
+        runs.append(Run(QRectF(left, top + y, inner, h), shown, f, role))
+    return CardText(width, tuple(runs), _overview(name, width))
