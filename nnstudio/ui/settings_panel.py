@@ -221,7 +221,7 @@ class SettingsPanel(QScrollArea):
         bar.setValue(value)
         # The new forms are laid out on the next turn of the event loop; the range they
         # give may clamp the value until then.
-        QTimer.singleShot(0, lambda: bar.setValue(value))
+        QTimer.singleShot(0, bar, lambda: bar.setValue(value))
 
     def _drop_form(self, form: ParamForm) -> None:
         """Remove a form. If it holds the focus, the panel takes it first: otherwise Qt
