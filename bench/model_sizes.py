@@ -132,6 +132,8 @@ def bare(project: Project, threads: int) -> float:
         optimizer.zero_grad(set_to_none=True)
         loss_fn(model(x[idx]), y[idx]).backward()
         optimizer.step()
+    if x.is_cuda:
+        torch.cuda.synchronize()  # CUDA runs behind the Python loop: wait for the last step
     return steps / (time.perf_counter() - start)
 
 

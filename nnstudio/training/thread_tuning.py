@@ -2,9 +2,13 @@
 
 More threads help a big convolution and hurt a tiny MLP (on 2 cores, 2 threads next to a busy
 GUI thread made a spiral MLP ten times slower). So instead of guessing from the model, the
-session trains its first stretch with each candidate thread count, in turn, for at least
-`window_s` of training each, and keeps the fastest. The steps are real training steps: only
-their speed is compared.
+session trains its first stretches with each candidate thread count, in turn, and keeps the
+fastest. The steps are real training steps: only their speed is compared.
+
+The start of a run is not a fair race: memory is first touched, and in the GUI the window is
+busy laying out and drawing its panels. So the first `window_s` of training is not measured,
+and each candidate is timed `rounds` times in alternation (1, 2, 1, 2): a candidate's speed
+is its best window, since a disturbance can only slow a window down.
 """
 
 from __future__ import annotations
@@ -20,21 +24,26 @@ class ThreadTuner:
         set_threads: Callable[[int], None],
         window_s: float = 0.5,
         clock: Callable[[], float] = time.perf_counter,
+        rounds: int = 2,
     ) -> None:
         self.candidates = sorted(set(max(1, c) for c in candidates))
         self.set_threads = set_threads
         self.window_s = window_s
         self.clock = clock
         self.rates: dict[int, float] = {}
+        """Candidate -> its best measured steps per second so far."""
         self.chosen: int | None = None if len(self.candidates) > 1 else self.candidates[0]
-        self._index = 0
+        self._plan = [c for _round in range(rounds) for c in self.candidates]
+        self._index = -1  # -1: warming up, not measured
         self._start_time = 0.0
         self._start_step = -1
         self.set_threads(self.candidates[0])
 
     @property
     def current(self) -> int:
-        return self.chosen if self.chosen is not None else self.candidates[self._index]
+        if self.chosen is not None:
+            return self.chosen
+        return self._plan[max(self._index, 0)]
 
     def observe(self, step: int) -> None:
         """Call with the step count at each report; switches threads as the trial goes."""
@@ -42,15 +51,18 @@ class ThreadTuner:
             return
         now = self.clock()
         if self._start_step < 0:
-            self._start_time, self._start_step = now, step  # the first stretch warms up
+            self._start_time, self._start_step = now, step
             return
         elapsed = now - self._start_time
         if elapsed < self.window_s or step <= self._start_step:
             return
-        self.rates[self.candidates[self._index]] = (step - self._start_step) / elapsed
+        if self._index >= 0:
+            rate = (step - self._start_step) / elapsed
+            current = self._plan[self._index]
+            self.rates[current] = max(rate, self.rates.get(current, 0.0))
         self._index += 1
-        if self._index < len(self.candidates):
-            self.set_threads(self.candidates[self._index])
+        if self._index < len(self._plan):
+            self.set_threads(self._plan[self._index])
             self._start_time, self._start_step = self.clock(), step
             return
         self.chosen = max(self.rates, key=self.rates.__getitem__)

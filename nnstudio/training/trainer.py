@@ -31,7 +31,7 @@ from nnstudio.core.task_rules import TaskRules
 from nnstudio.training import probes, probes_views
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.early_stopping import EarlyStopping
-from nnstudio.training.loop import drive
+from nnstudio.training.loop import PROBE_SHARE, drive
 from nnstudio.training.memory_check import check_training_memory
 from nnstudio.training.snapshot import Boundary, Predictions, Snapshot, Status, divergence
 
@@ -51,7 +51,7 @@ class ProbeOptions:
     """Report every N steps; 0 reports by time instead (see `min_interval_s`)."""
     min_interval_s: float = 1 / 30
     """With time-based reporting, at most one snapshot per this many seconds."""
-    probe_share: float = 0.1
+    probe_share: float = PROBE_SHARE
     """With time-based reporting, snapshots are spaced so that making them takes at most
     this share of the time (1 turns the budget off)."""
     grad_norms: bool = True

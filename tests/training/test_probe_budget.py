@@ -36,8 +36,11 @@ class FakeEngine:
     def train_mode(self) -> None:
         pass
 
+    slow_steps = 0
+    """The first this many steps take twice as long (a run warming up)."""
+
     def advance(self, want_grads: bool):
-        self.clock.now += self.step_s
+        self.clock.now += self.step_s * (2 if self.step_count < self.slow_steps else 1)
         self.step_count += 1
         return torch.tensor(0.5), {}, False
 
@@ -93,12 +96,15 @@ def test_first_and_final_reports_count_against_the_budget(steps: int) -> None:
     ("step_s", "report_s", "steps"),
     [(1e-3, 0.05, 10_000), (1e-4, 1e-3, 50_000), (5e-3, 0.4, 2_600), (0.02, 2.0, 3_000)],
 )
+@pytest.mark.parametrize("slow_start", [False, True])
 def test_the_time_left_is_the_whole_sessions_pace(
-    step_s: float, report_s: float, steps: int
+    step_s: float, report_s: float, steps: int, slow_start: bool
 ) -> None:
-    """From 10 % of the run on, the time left is within 20 % of the real time left."""
+    """From 10 % of the run on, the time left is within 20 % of the real time left, also
+    when the first 3 % of the steps ran at half the speed."""
     clock = FakeClock()
     engine = FakeEngine(clock, step_s, report_s, steps=steps)
+    engine.slow_steps = int(0.03 * steps) if slow_start else 0
     shown = []
     for batch in drive(engine, None, 0, 1 / 30, clock=clock):
         snap = batch[0]

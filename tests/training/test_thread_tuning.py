@@ -5,15 +5,18 @@ from __future__ import annotations
 from nnstudio.training.thread_tuning import ThreadTuner
 
 
-def trial(speeds: dict[int, float]) -> ThreadTuner:
-    """Feed reports every 0.1 s of fake time at the speed of the current thread count."""
+def trial(speeds: dict[int, float], slow_start_s: float = 0.0) -> ThreadTuner:
+    """Feed reports every 0.1 s of fake time at the speed of the current thread count; for
+    the first `slow_start_s` everything runs at a fifth of its speed (a window still busy
+    drawing, memory touched for the first time)."""
     now = [0.0]
     set_to: list[int] = []
     tuner = ThreadTuner(list(speeds), set_to.append, window_s=0.5, clock=lambda: now[0])
     step = 0.0
     for _ in range(100):
         now[0] += 0.1
-        step += speeds[tuner.current] * 0.1
+        slow = 0.2 if now[0] <= slow_start_s else 1.0
+        step += speeds[tuner.current] * 0.1 * slow
         tuner.observe(int(step))
     assert set_to[-1] == tuner.chosen, "the chosen count is the one in force"
     return tuner
@@ -24,6 +27,12 @@ def test_keeps_the_faster_thread_count() -> None:
     assert trial({1: 100.0, 2: 180.0}).chosen == 2, "a big convolution: both cores"
     tuner = trial({1: 100.0, 2: 180.0})
     assert set(tuner.rates) == {1, 2} and "measured" in tuner.describe()
+
+
+def test_a_slow_start_does_not_decide() -> None:
+    """One thread is faster, but the run's first 0.7 s are slow for whatever runs then."""
+    tuner = trial({1: 3000.0, 2: 2000.0}, slow_start_s=0.7)
+    assert tuner.chosen == 1, tuner.rates
 
 
 def test_one_candidate_needs_no_trial() -> None:
