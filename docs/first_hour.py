@@ -3,6 +3,7 @@
 Needs a real X display with a window manager, e.g.
     Xvfb :55 -screen 0 1280x800x24 & DISPLAY=:55 openbox &
     DISPLAY=:55 PYTHONPATH=. python docs/first_hour.py
+    DISPLAY=:55 PYTHONPATH=. python docs/first_hour.py canvas          (the canvas and panel only)
     QT_SCALE_FACTOR=2 DISPLAY=:56 python docs/first_hour.py scale2     (a 1600x1000 screen)
 Screenshots are of the whole screen (window manager frame included) into docs/images/.
 """
@@ -19,7 +20,7 @@ os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDoubleSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
 from nnstudio.core.templates import TEMPLATES
 from nnstudio.ui.app import make_application
@@ -46,6 +47,7 @@ def window_for(project):
     window.ask_unsaved = lambda: "discard"
     window.show()
     window.activateWindow()
+    window.settings_panel.preview.ensure_plot()  # as the app does after its first paint
     settle(800)
     return window
 
@@ -118,6 +120,63 @@ def hour_at_1280(tmp: Path) -> None:
     window.close()
 
 
+def long_names():
+    """Layers with long names, settings and counts: nothing on a card may be cut short."""
+    from nnstudio.core.datasets import DatasetConfig
+    from nnstudio.core.graph import Graph
+    from nnstudio.core.layout import apply_layout
+    from nnstudio.core.project import Project
+    from nnstudio.core.settings import TrainingSettings
+
+    graph = Graph()
+    prev = graph.add_node("input").id
+    chain = [("linear", 256), ("leaky_relu", None), ("linear", 256), ("leaky_relu", None)]
+    for layer, units in [*chain, ("linear", 1), ("output", None)]:
+        node = graph.add_node(layer, {"units": units} if units else None).id
+        graph.connect(prev, "out", node, "in")
+        prev = node
+    apply_layout(graph)
+    return Project(graph, DatasetConfig("spiral"), TrainingSettings({}))
+
+
+def canvas_and_panel() -> None:
+    from nnstudio.ui.graph.node_item import LOD_DETAIL
+
+    # Cards sized to their text, at 100 % and just below the level-of-detail threshold.
+    window = window_for(long_names())
+    window.view.set_zoom(1.0)
+    window.view.centerOn(window.scene.items_rect().center().x() - 250, 0)
+    screen("first-hour-canvas-100")
+    window.view.fit_to_view()
+    window.view.set_zoom(LOD_DETAIL * 0.98)
+    screen("first-hour-canvas-overview")
+    window.close()
+    # Shape labels clear of the cards, with attention, blocks ×6 and long settings.
+    project = TEMPLATES.get("pointer_sort").build()
+    window = window_for(project)
+    window.view.set_zoom(0.75)
+    window.view.centerOn(window.scene.items_rect().center())
+    screen("first-hour-canvas-labels")
+    window.close()
+    project = TEMPLATES.get("transformer_copy").build()
+    block = next(n for n in project.graph.nodes.values() if n.type == "block")
+    block.params["repeat"] = 6
+    window = window_for(project)
+    window.view.set_zoom(0.8)
+    window.view.centerOn(window.scene.items_rect().center())
+    # The Experiment panel, scrolled down, keeps its place through a new optimizer.
+    panel = window.settings_panel
+    optimizer = panel.findChild(QComboBox, "param_optimizer")
+    panel.ensureWidgetVisible(optimizer, 50, 200)
+    place = panel.verticalScrollBar().value()
+    optimizer.setFocus()
+    QTest.keyClick(optimizer, Qt.Key.Key_Home)  # SGD: a new form of optimizer settings
+    settle()
+    print("scroll kept:", place == panel.verticalScrollBar().value(), place)
+    screen("first-hour-canvas-blocks-and-panel")
+    window.close()
+
+
 def at_scale_two() -> None:
     window = window_for(TEMPLATES.get("spiral_mlp").build())
     screen("first-hour-scale2-1600x1000")
@@ -132,6 +191,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if sys.argv[1:] == ["scale2"]:
             at_scale_two()
+        elif sys.argv[1:] == ["canvas"]:
+            canvas_and_panel()
         else:
             hour_at_1280(Path(tmp))
     return 0

@@ -6,13 +6,13 @@ Each shot builds a fresh 1280×800 main window, sets it up like a user would, an
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-shots-"))
 
 import numpy as np
@@ -262,6 +262,7 @@ def ask_edit_data():
     boundary.hover_at(0.62, 0.62)
     settle(300)
     window.training.host.frame()  # every panel drawn before the picture is taken
+    return window
 
 
 def fruit_csv(folder: Path, rows: int = 240) -> Path:
@@ -476,7 +477,20 @@ def teacher_hidden():
     return window
 
 
+def offscreen_screen(width: int = 1600, height: int = 1000) -> None:
+    """Render offscreen on a screen larger than the shots: the window shrinks itself to
+    fit a smaller screen, and the offscreen platform's own is 800×800."""
+    if "QT_QPA_PLATFORM" in os.environ:
+        return
+    screen = {"name": "shots", "x": 0, "y": 0, "width": width, "height": height}
+    screen |= {"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    config = Path(os.environ["NNSTUDIO_SETTINGS_DIR"]) / "offscreen.json"
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
 def render(names: list[str]) -> list[Path]:
+    offscreen_screen()
     app = make_application()
     IMAGES.mkdir(parents=True, exist_ok=True)
     written = []

@@ -9,9 +9,10 @@ from __future__ import annotations
 from nnstudio.core.errors import GraphError
 from nnstudio.core.graph import Graph
 
-COLUMN_GAP = 200.0
+COLUMN_GAP = 250.0
+"""Room for the widest card (220) and a shape label between cards."""
 ROW_GAP = 110.0
-MAX_COLUMNS = 8
+MAX_COLUMNS = 7
 """Columns per band before the layout wraps to the next band below."""
 BAND_GAP = 150.0
 

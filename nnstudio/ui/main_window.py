@@ -589,6 +589,14 @@ class MainWindow(FileActions, QMainWindow):
             self._docks_checked = True
             QTimer.singleShot(0, lambda: window_layout.check_docks(self))
 
+    def moveEvent(self, event) -> None:
+        super().moveEvent(event)
+        # The window manager frames the window after it is shown: only then does the title
+        # bar count, and a window that just fit may now overflow the screen (scale 2).
+        if not getattr(self, "_frame_checked", False) and self.frameGeometry() != self.geometry():
+            self._frame_checked = True
+            QTimer.singleShot(0, lambda: window_layout.check_docks(self))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not all(guard() for guard in self.close_guards) or not self.confirm_discard():
             event.ignore()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -208,11 +211,37 @@ class SettingsPanel(QScrollArea):
         self.widget().setEnabled(not locked)
 
     # -- reading the document ---------------------------------------------------------------
+    @contextmanager
+    def _keeping_place(self) -> Iterator[None]:
+        """Keep the scroll position while forms are rebuilt (another dataset, optimizer or
+        project): the panel must not jump to the top, or to wherever focus lands."""
+        bar = self.verticalScrollBar()
+        value = bar.value()
+        yield
+        bar.setValue(value)
+        # The new forms are laid out on the next turn of the event loop; the range they
+        # give may clamp the value until then.
+        QTimer.singleShot(0, bar, lambda: bar.setValue(value))
+
+    def _drop_form(self, form: ParamForm) -> None:
+        """Remove a form. If it holds the focus, the panel takes it first: otherwise Qt
+        hands it to the next field in the tab order, and the panel scrolls to that."""
+        focus = QApplication.focusWidget()
+        if focus is not None and form.isAncestorOf(focus):
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+        form.setParent(None)
+        form.deleteLater()
+
     def load_all(self) -> None:
-        self.load_dataset()
-        self.load_training()
+        with self._keeping_place():
+            self.load_dataset()
+            self.load_training()
 
     def load_dataset(self) -> None:
+        with self._keeping_place():
+            self._load_dataset()
+
+    def _load_dataset(self) -> None:
         config = self.doc.project.dataset
         spec = config.spec()
         index = self.dataset_combo.findData(config.name)
@@ -221,8 +250,7 @@ class SettingsPanel(QScrollArea):
         self.dataset_help.setText(spec.help)
         if self._dataset_form_for != config.name:
             if self.dataset_form is not None:
-                self.dataset_form.setParent(None)
-                self.dataset_form.deleteLater()
+                self._drop_form(self.dataset_form)
             self.dataset_form = ParamForm(spec.params, self.widget(), name="dataset_form")
             self.dataset_form.committed.connect(self._dataset_param_committed)
             self.dataset_form_holder.addWidget(self.dataset_form)
@@ -242,6 +270,10 @@ class SettingsPanel(QScrollArea):
         self.preview.set_config(copy.deepcopy(config))
 
     def load_training(self) -> None:
+        with self._keeping_place():
+            self._load_training()
+
+    def _load_training(self) -> None:
         settings = self.doc.project.training
         self.optimizer_form.set_values(settings.values)
         self.training_form.set_values(settings.values)
@@ -249,8 +281,7 @@ class SettingsPanel(QScrollArea):
         optimizer = settings["optimizer"]
         if self._optimizer_form_for != optimizer:
             if self.optimizer_params_form is not None:
-                self.optimizer_params_form.setParent(None)
-                self.optimizer_params_form.deleteLater()
+                self._drop_form(self.optimizer_params_form)
             spec = OPTIMIZERS.get(optimizer)
             self.optimizer_params_form = ParamForm(
                 spec.params, self.widget(), name="optimizer_params_form"

@@ -65,13 +65,13 @@ def test_deleting_and_restoring_hundreds_of_nodes_is_exact_and_analyzes_once(mak
 def test_zoomed_out_nodes_skip_their_details(make_window, monkeypatch):
     window = make_window("xor_mlp")
     drawn: list[str] = []
-    original = node_item.NodeItem._draw_title
+    original = node_item.NodeItem._draw_details
 
-    def spy(self, painter, rect, name, rest):
-        drawn.append(name)
-        original(self, painter, rect, name, rest)
+    def spy(self, painter, error):
+        drawn.append(self.node_id)
+        original(self, painter, error)
 
-    monkeypatch.setattr(node_item.NodeItem, "_draw_title", spy)
+    monkeypatch.setattr(node_item.NodeItem, "_draw_details", spy)
     window.view.set_zoom(1.0)
     window.view.centerOn(window.scene.items_rect().center())
     window.view.viewport().repaint()

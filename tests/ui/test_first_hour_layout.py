@@ -134,3 +134,41 @@ def test_panel_sizes_do_not_drift_between_runs(qtbot, make_window):
     third = run_once()
     assert second == first and third == first
     training.controller.shutdown(3000)
+
+
+def shown_panels(dash) -> list:
+    return [panel for panel in dash.panels if panel.is_shown()]
+
+
+@pytest.mark.parametrize(
+    "size",
+    [(1280, 800), (1600, 1000), (800, 500)],
+    ids=["1280x800", "1600x1000", "scale-2-on-1600x1000"],
+)
+def test_after_reset_every_panel_in_view_has_a_usable_plot(qtbot, make_window, size):
+    """At scale 2 a 1600×1000 screen offers 800×500 logical px: a 2 × 2 grid of panels
+    there leaves plots 60 px tall, so the panels that do not fit become tabs."""
+    from nnstudio.ui.training.dashboard import MIN_PLOT
+
+    window = make_window("spiral_mlp")
+    window.resize(*size)
+    window.training.tabs.setCurrentIndex(1)
+    dash = window.training.dashboard
+    qtbot.waitUntil(lambda: dash.isVisible() and dash.width() > 0)
+    window.findChild(type(window.action_fit), "action_reset_panel_layout").trigger()
+
+    def usable() -> bool:
+        panels = shown_panels(dash)
+        return len(panels) >= 2 and all(
+            p.stack.width() >= MIN_PLOT[0] and p.stack.height() >= MIN_PLOT[1] for p in panels
+        )
+
+    qtbot.waitUntil(usable)
+    for panel in shown_panels(dash):
+        assert panel.stack.width() >= MIN_PLOT[0], (panel.title, panel.stack.size())
+        assert panel.stack.height() >= MIN_PLOT[1], (panel.title, panel.stack.size())
+    # Every panel is still one click away: docked, shown, a tab if not in front.
+    for title, dock in dash.docks.items():
+        assert not dock.isFloating() and not dock.isHidden(), title
+    # The loss curves and the boundary stay in front.
+    assert {p.title for p in shown_panels(dash)} >= {"Loss curves", "Decision boundary"}

@@ -17,8 +17,12 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 from nnstudio.core.graph import Edge
 from nnstudio.core.layers import Shape, fmt_shape
 from nnstudio.ui import theme
+from nnstudio.ui.graph.node_item import NodeItem
 
 LABEL_PX = 16
+LABEL_PAD = 6.0
+PORT_CLEARANCE = 4.0
+"""How far a label keeps from a card's edge (the ports sit below it, on the wire)."""
 EDGE_COLOR = "#94A3B8"
 LOD_LABEL = 0.4
 """Below this zoom the shape label is not drawn (the same threshold as node details)."""
@@ -59,11 +63,15 @@ class EdgeItem(QGraphicsPathItem):
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self._shape: object = _UNSET
+        self._avoid: tuple[QRectF, ...] = ()
 
-    def set_ends(self, start: QPointF, end: QPointF) -> None:
+    def set_ends(self, start: QPointF, end: QPointF, avoid: tuple[QRectF, ...] = ()) -> None:
+        """Route the wire; its label keeps clear of the `avoid` rects (the two cards it joins),
+        which are drawn above wires and would hide it."""
         self.prepareGeometryChange()
         path = curve(start, end)
         self.setPath(path)
+        self._avoid = avoid
         self._place_label()
 
     def set_shape(self, shape: Shape | None, src_label: str, dst_label: str) -> None:
@@ -89,13 +97,39 @@ class EdgeItem(QGraphicsPathItem):
             self._label_rect = QRectF()
             return
         metrics = QFontMetricsF(self._font)
-        width = metrics.horizontalAdvance(self.label) + 6
-        height = metrics.height()
+        width = metrics.horizontalAdvance(self.label) + 2 * LABEL_PAD
+        height = metrics.height() + 2
         mid = self.path().pointAtPercent(0.5)
         # Above the wire, so it never covers the wire itself or the ports at either end.
-        top = mid.y() - height - 9
-        self._label_rect = QRectF(mid.x() - width / 2, top, width, height)
-        self._bounds = self._bounds.united(self._label_rect)
+        rect = QRectF(mid.x() - width / 2, mid.y() - height - 9, width, height)
+        # Cards are drawn above wires: a label that would sit under one moves below the
+        # wire, or else above the cards in its way.
+        if self._cards_under(rect):
+            below = rect.translated(0, height + 18)
+            if not self._cards_under(below):
+                rect = below
+            else:
+                for _ in range(4):
+                    cards = self._cards_under(rect)
+                    if not cards:
+                        break
+                    rect.moveBottom(min(r.top() for r in cards) - 4)
+        self._label_rect = rect
+        self._bounds = self._bounds.united(rect)
+
+    def _cards_under(self, rect: QRectF) -> list[QRectF]:
+        """The node cards (scene rects) that `rect`, with a port's clearance, overlaps."""
+        wide = rect.adjusted(-PORT_CLEARANCE, 0, PORT_CLEARANCE, 0)
+        scene = self.scene()
+        if scene is None:
+            return [r for r in self._avoid if wide.intersects(r)]
+        cards = []
+        for item in scene.items(wide):
+            if isinstance(item, NodeItem):
+                card = item.mapRectToScene(item.body_rect())
+                if wide.intersects(card):
+                    cards.append(card)
+        return cards
 
     def boundingRect(self) -> QRectF:
         # Cached: Qt asks for it for every wire on every repaint, and a Python override is

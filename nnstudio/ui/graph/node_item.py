@@ -6,7 +6,7 @@ The item only draws; the scene sets its state from the model and the latest anal
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -19,13 +19,12 @@ from nnstudio.core.graph import Node
 from nnstudio.core.layers import PortSpec
 from nnstudio.core.validation import Problem
 from nnstudio.ui import theme
+from nnstudio.ui.graph import node_text
 
-NODE_WIDTH = 150.0
-NODE_HEIGHT = 76.0
+NODE_WIDTH = node_text.MIN_WIDTH
+"""The narrowest card; a card grows (up to node_text.MAX_WIDTH) to hold its text."""
+NODE_HEIGHT = node_text.HEIGHT
 PORT_RADIUS = 8.0
-PAD = 12.0
-TITLE_PX = 21
-DETAIL_PX = 17
 LOD_DETAIL = 0.4
 """Below this zoom a node shows only its layer name: summaries, counts and port labels would
 be too small to read, and drawing their text is most of a node's paint time."""
@@ -34,19 +33,11 @@ LOD_BARE = 0.2
 
 
 _MARGIN = PORT_RADIUS * 1.5 + 2
-_BOUNDS = QRectF(
-    -NODE_WIDTH / 2 - _MARGIN,
-    -NODE_HEIGHT / 2 - _MARGIN,
-    NODE_WIDTH + 2 * _MARGIN,
-    NODE_HEIGHT + 2 * _MARGIN,
-)
 
 
-def _font(pixels: int, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPixelSize(pixels)
-    font.setBold(bold)
-    return font
+def _bounds(width: float) -> QRectF:
+    half_w, half_h = width / 2 + _MARGIN, NODE_HEIGHT / 2 + _MARGIN
+    return QRectF(-half_w, -half_h, 2 * half_w, 2 * half_h)
 
 
 class PortItem(QGraphicsEllipseItem):
@@ -59,7 +50,8 @@ class PortItem(QGraphicsEllipseItem):
         self.port = port
         self.is_input = is_input
         self.connected = False
-        self.setPos(-NODE_WIDTH / 2 if is_input else NODE_WIDTH / 2, y)
+        half = parent.width / 2
+        self.setPos(-half if is_input else half, y)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setZValue(2)
@@ -119,7 +111,12 @@ class NodeItem(QGraphicsItem):
         self.color = theme.category_color(self.spec.category)
         self.title = self.spec.summary(node.params)
         self.detail = ""
+        self.param_count: int | None = None
         self.problems: list[Problem] = []
+        self.width = NODE_WIDTH
+        self.text = self._layout_text()
+        self.width = self.text.width
+        self._bounds = _bounds(self.width)
         self.inactive = False
         self._analysis_state: tuple[int | None, list[Problem], bool] | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -139,18 +136,23 @@ class NodeItem(QGraphicsItem):
         self._update_tooltip()
 
     # -- state from the model ---------------------------------------------------------------
-    def set_params(self, node: Node) -> None:
+    def set_params(self, node: Node) -> bool:
+        """Show new params; True when the card changed width (its wires must follow)."""
         self.title = self.spec.summary(node.params)
         self._update_tooltip()
+        resized = self._relayout()
         self.update()
+        return resized
 
     def set_analysis(
         self, param_count: int | None, problems: list[Problem], inactive: bool
-    ) -> None:
+    ) -> bool:
+        """Show the analysis; True when the card changed width (its wires must follow)."""
         state = (param_count, problems, inactive)
         if state == self._analysis_state:
-            return  # most nodes are unchanged by one edit: skip the tooltip and the repaint
+            return False  # most nodes are unchanged by one edit: skip the tooltip and repaint
         self._analysis_state = state
+        self.param_count = param_count
         self.problems = problems
         self.inactive = inactive
         errors = [p for p in problems if p.severity == "error"]
@@ -161,14 +163,40 @@ class NodeItem(QGraphicsItem):
         else:
             self.detail = f"{param_count:,} params"
         self._update_tooltip()
+        resized = self._relayout()
         self.update()
+        return resized
+
+    def _layout_text(self) -> node_text.CardText:
+        name, rest = self._title_parts()
+        settings = rest[len(node_text.SEP) :] if rest.startswith(node_text.SEP) else rest
+        labelled = len(self.spec.inputs) > 1
+        return node_text.layout_card(name, settings.strip(), self.detail, labelled)
+
+    def _relayout(self) -> bool:
+        """Lay the text out again; resize the card (and move its ports) if it must."""
+        self.text = self._layout_text()
+        if self.text.width == self.width:
+            return False
+        self.prepareGeometryChange()
+        self.width = self.text.width
+        self._bounds = _bounds(self.width)
+        for port in self.ports():
+            port.setX(-self.width / 2 if port.is_input else self.width / 2)
+        badge = getattr(self, "badge", None)
+        if badge is not None:
+            badge.setPos(self.width / 2 - 4, -NODE_HEIGHT / 2)
+        return True
 
     @property
     def has_error(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
 
     def _update_tooltip(self) -> None:
+        """Everything the card shows, in full: the title, the parameter count, problems."""
         lines = [f"<b>{self.title}</b> <span style='color:{theme.MUTED}'>({self.node_id})</span>"]
+        if self.param_count:
+            lines.append(f"{self.param_count:,} parameters")
         for problem in self.problems:
             color = theme.ERROR if problem.severity == "error" else theme.WARNING
             lines.append(f"<span style='color:{color}'>{problem.message}</span>")
@@ -183,10 +211,10 @@ class NodeItem(QGraphicsItem):
 
     # -- drawing ----------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return _BOUNDS  # the same for every node; Qt asks for it on every repaint
+        return self._bounds  # kept: Qt asks for it on every repaint
 
     def body_rect(self) -> QRectF:
-        return QRectF(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
+        return QRectF(-self.width / 2, -NODE_HEIGHT / 2, self.width, NODE_HEIGHT)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -236,46 +264,22 @@ class NodeItem(QGraphicsItem):
         if lod < LOD_BARE:
             return
         if lod < LOD_DETAIL:
-            name_rect = QRectF(rect.left() + PAD, rect.top(), rect.width() - 2 * PAD, rect.height())
-            self._draw_text(painter, name_rect, self.spec.display_name, _font(24, True), theme.TEXT)
+            self._draw_run(painter, self.text.overview, error)
             return
+        self._draw_details(painter, error)
 
-        labelled = len(self.inputs) > 1
-        left = rect.left() + PAD + (14 if labelled else 0)
-        width = rect.right() - PAD - left
-        title_rect = QRectF(left, rect.top() + 9, width, TITLE_PX + 6)
-        detail_rect = QRectF(left, rect.bottom() - DETAIL_PX - 13, width, DETAIL_PX + 5)
-        name, rest = self._title_parts()
-        bold = _font(TITLE_PX, bold=True)
-        fits = QFontMetricsF(bold).horizontalAdvance(self.title) <= width
-        detail = self.detail
-        if not fits and rest and not detail:
-            # A long summary ("Output · Binary classification") takes the empty detail line,
-            # in a smaller size if that makes it fit.
-            rest = rest.lstrip(" ·")
-            size = DETAIL_PX
-            while size > 12 and QFontMetricsF(_font(size)).horizontalAdvance(rest) > width:
-                size -= 1
-            self._draw_text(painter, title_rect, name, bold, theme.TEXT)
-            self._draw_text(painter, detail_rect, rest, _font(size), "#334155")
-        elif not detail:
-            self._draw_title(
-                painter,
-                title_rect.translated(0, rect.center().y() - title_rect.center().y()),
-                name,
-                rest,
-            )
-        else:
-            self._draw_title(painter, title_rect, name, rest)
-            color = theme.ERROR if error else theme.MUTED
-            self._draw_text(painter, detail_rect, detail, _font(DETAIL_PX), color)
-        if labelled:
-            painter.setFont(_font(14, bold=True))
+    def _draw_details(self, painter: QPainter, error: bool) -> None:
+        """Name, settings, parameter count and port labels: the full-size card's text."""
+        for run in self.text.runs:
+            self._draw_run(painter, run, error)
+        if len(self.inputs) > 1:
+            painter.setFont(node_text.font(14, bold=True))
             painter.setPen(QColor(theme.MUTED))
+            left = -self.width / 2
             for port in self.inputs.values():
                 y = port.pos().y()
                 painter.drawText(
-                    QRectF(rect.left() + 8, y - 9, 18, 18),
+                    QRectF(left + 8, y - 9, 18, 18),
                     Qt.AlignmentFlag.AlignCenter,
                     port.port.label or port.port.name,
                 )
@@ -286,24 +290,16 @@ class NodeItem(QGraphicsItem):
         return name, rest
 
     @staticmethod
-    def _draw_text(painter: QPainter, rect: QRectF, text: str, font: QFont, color: str) -> None:
-        painter.setFont(font)
-        painter.setPen(QColor(color))
-        elided = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
-
-    def _draw_title(self, painter: QPainter, rect: QRectF, name: str, rest: str) -> None:
-        """The display name in bold, then " · params" in regular weight, elided to fit."""
-        bold = _font(TITLE_PX, bold=True)
-        self._draw_text(painter, rect, name, bold, theme.TEXT)
-        used = QFontMetricsF(bold).horizontalAdvance(name)
-        regular = _font(TITLE_PX)
-        room_width = rect.width() - used
-        elided = QFontMetricsF(regular).elidedText(rest, Qt.TextElideMode.ElideRight, room_width)
-        # Draw the params only if a few characters of them fit; "Output · …" helps no one.
-        if rest and (elided == rest or len(elided.strip(" ·…")) >= 4):
-            room = QRectF(rect.left() + used, rect.top(), room_width, rect.height())
-            self._draw_text(painter, room, rest, regular, "#334155")
+    def _draw_run(painter: QPainter, run: node_text.Run, error: bool) -> None:
+        colors = {
+            "text": theme.TEXT,
+            "settings": node_text.SETTINGS_COLOR,
+            "detail": theme.ERROR if error else theme.MUTED,
+        }
+        painter.setFont(run.font)
+        painter.setPen(QColor(colors[run.color]))
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(run.rect, align, run.text)
 
     def set_badge(self, text: str) -> None:
         """Pin a short note ("37 % dead") to the card's top-right corner; "" removes it."""
@@ -314,6 +310,6 @@ class NodeItem(QGraphicsItem):
             if not text:
                 return
             badge = self.badge = BadgeItem(self)
-            badge.setPos(NODE_WIDTH / 2 - 4, -NODE_HEIGHT / 2)
+            badge.setPos(self.width / 2 - 4, -NODE_HEIGHT / 2)
         badge.set_text(text)
         badge.setVisible(bool(text))

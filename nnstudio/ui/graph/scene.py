@@ -134,7 +134,8 @@ class GraphScene(QGraphicsScene):
     def _route(self, item: EdgeItem) -> None:
         ports = self._ports_of(item.edge)
         if len(ports) == 2:
-            item.set_ends(ports[0].scene_center(), ports[1].scene_center())
+            cards = tuple(p.node_item.mapRectToScene(p.node_item.body_rect()) for p in ports)
+            item.set_ends(ports[0].scene_center(), ports[1].scene_center(), cards)
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         kind = event.kind
@@ -162,8 +163,8 @@ class GraphScene(QGraphicsScene):
                 self.node_item_moved(item)
         elif kind == g.PARAM_CHANGED:
             item = self.nodes.get(event.node_id)
-            if item is not None:
-                item.set_params(self.graph.node(event.node_id))
+            if item is not None and item.set_params(self.graph.node(event.node_id)):
+                self.node_item_moved(item)  # the card changed width: its wires follow
         elif kind == g.EDGE_ADDED:
             self._add_edge_item(event.edge)
         elif kind == g.EDGE_REMOVED:
@@ -184,7 +185,8 @@ class GraphScene(QGraphicsScene):
         for node_id, item in self.nodes.items():
             problems = analysis.problems_for(node_id)
             inactive = any(p.severity == "warning" for p in problems)
-            item.set_analysis(analysis.param_counts.get(node_id), problems, inactive)
+            if item.set_analysis(analysis.param_counts.get(node_id), problems, inactive):
+                self.node_item_moved(item)  # the card changed width: its wires follow
         nodes = self.graph.nodes
         for edge, item in self.edges.items():
             src, dst = nodes.get(edge.src.node), nodes.get(edge.dst.node)

@@ -6,8 +6,8 @@ closable, restorable from the View menu) without crowding the editor's docks.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QWidget
 
 from nnstudio.ui.panels.base import Panel
 from nnstudio.ui.panels.boundary import BoundaryPanel
@@ -21,6 +21,13 @@ from nnstudio.ui.panels.predictions import PredictionsPanel
 from nnstudio.ui.panels.weights import WeightPanel
 
 Left, Right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+
+MIN_PLOT = (200, 140)
+"""The smallest plot (logical px) worth a place of its own in the grid."""
+DOCK_CHROME = (16, 90)
+"""Room a panel's dock takes around its plot: title bar, header row, tab bar, margins."""
+LOWER_SHARE = 0.4
+"""The lower row's share of the height in the 2 × 2 grid."""
 
 
 class TrainingDashboard(QMainWindow):
@@ -92,25 +99,72 @@ class TrainingDashboard(QMainWindow):
             panel = self.boundary if points_2d else self.predictions
             self.docks[panel.title].raise_()
 
+    def grid_shape(self) -> tuple[int, int]:
+        """(rows, columns) of panel groups that leave each plot at least MIN_PLOT: 2 × 2 when
+        there is room, fewer on a small (or scale 2) screen, the rest as tabs."""
+        columns = 2 if self.width() / 2 - DOCK_CHROME[0] >= MIN_PLOT[0] else 1
+        rows = 2 if self.height() * LOWER_SHARE - DOCK_CHROME[1] >= MIN_PLOT[1] else 1
+        return rows, columns
+
+    def _fold_into_tabs(self) -> None:
+        """Move the lower row (and, if need be, the right column) into the tabs of the
+        groups above (to the left), so the panels that show get a usable size."""
+        rows, columns = self.grid_shape()
+        loss, boundary = self.docks[self.loss.title], self.docks[self.boundary.title]
+        moves = []
+        if rows == 1:
+            moves += [(loss, self.docks[self.gradients.title])]
+            moves += [(boundary, self.docks[self.weights.title])]
+        if columns == 1:
+            moves += [(loss, boundary)]
+        for target, anchor in moves:
+            for dock in [anchor, *self.tabifiedDockWidgets(anchor)]:
+                if dock is not target:
+                    self.tabifyDockWidget(target, dock)
+        if moves:
+            for dock in (boundary, loss):
+                dock.raise_()
+            if not self._points_2d:
+                self.docks[self.predictions.title].raise_()
+        QTimer.singleShot(0, self._whole_tab_titles)
+
+    def _whole_tab_titles(self) -> None:
+        """Tabs keep their whole titles and scroll when there are many: "P…" names nothing."""
+        for bar in self.findChildren(QTabBar):
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
+
     def apply_default_sizes(self) -> None:
         """Two equal columns; in each, the main panel gets about three fifths of the height.
 
         Restoring a saved state alone keeps the sizes it was saved with (the dashboard's
         first, unsized ones), which crushed the loss curves to a sliver."""
         width, height = max(self.width(), 400), max(self.height(), 300)
+        rows, columns = self.grid_shape()
         top = [self.docks[self.loss.title], self.docks[self.boundary.title]]
         bottom = [self.docks[self.gradients.title], self.docks[self.weights.title]]
-        self.resizeDocks(top, [width // 2, width // 2], Qt.Orientation.Horizontal)
-        for upper, lower in zip(top, bottom, strict=True):
-            self.resizeDocks(
-                [upper, lower], [int(height * 0.6), int(height * 0.4)], Qt.Orientation.Vertical
-            )
+        if columns == 2:
+            self.resizeDocks(top, [width // 2, width // 2], Qt.Orientation.Horizontal)
+        if rows == 2:
+            upper, lower = int(height * (1 - LOWER_SHARE)), int(height * LOWER_SHARE)
+            for pair in zip(top, bottom, strict=True):
+                self.resizeDocks(list(pair), [upper, lower], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._sized:
             self._sized = True
-            self.apply_default_sizes()
+            # Once laid out: on its first show the view does not have its real size yet.
+            QTimer.singleShot(0, self._arrange)
+
+    def _arrange(self) -> None:
+        """Fold what does not fit into tabs and size the rest, once the view has a real
+        size (before its first show it is a placeholder a few pixels wide)."""
+        if self.width() < MIN_PLOT[0] or self.height() < MIN_PLOT[1]:
+            self._sized = False  # again at the next show
+            return
+        self._fold_into_tabs()
+        self.apply_default_sizes()
 
     def _dock(self, panel: Panel, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(panel.title, self)
@@ -156,4 +210,4 @@ class TrainingDashboard(QMainWindow):
         for title, dock in self.docks.items():
             dock.setFloating(False)
             dock.setVisible(title != self.boundary.title or self._points_2d)
-        self.apply_default_sizes()
+        self._arrange()
