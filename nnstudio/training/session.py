@@ -149,7 +149,21 @@ class TrainingSession:
         """Train every engine to its end; yields the reports of each turn.
 
         With `sink` None, each report is recorded into its run here (CLI, self-test); the GUI
-        passes its own sink and records on its own thread instead."""
+        passes its own sink and records on its own thread instead.
+
+        While it trains, the CPU treats numbers too small for a normal float32 (below about
+        1e-38) as zero. Such numbers are far below anything a loss or a gradient view can
+        show, but arithmetic on them is slow: as an MLP's weights settled on Fashion-MNIST,
+        its steps slowed from 380 to 330 a second, and the time left could not be foretold.
+        Flushing them kept it steady at about 440."""
+        flush = torch.set_flush_denormal(True)
+        try:
+            yield from self._run(sink)
+        finally:
+            if flush:
+                torch.set_flush_denormal(False)
+
+    def _run(self, sink: Callable[[Reports], None] | None) -> Iterator[Reports]:
         if not self.engines:
             self.prepare()
         opts = self.options

@@ -78,8 +78,11 @@ def worker_threads() -> int:
     """Torch threads for the worker: every core but one, which the GUI thread keeps
     (NNSTUDIO_WORKER_THREADS overrides it, for benchmarks).
 
-    Measured here (2 cores): with torch's default of 2 threads the worker thread trained the
-    spiral MLP at about 60 steps/s while the GUI ran; with 1 thread, at about 3,500.
+    Measured here (2 cores, `bench/model_sizes.py`): with the window live, a worker with 2
+    threads trained at 0.42-0.58 of the speed of one with 1 thread, on every model from the
+    spiral MLP to the Fashion-MNIST CNN (which headless is 1.7 times faster on 2 threads):
+    the GUI thread needs its core. Trying both counts at the start of each run (as the
+    command line does) only cost time, so the worker keeps the one that won.
     """
     override = os.environ.get("NNSTUDIO_WORKER_THREADS", "")
     if override.isdigit() and int(override) > 0:
@@ -138,17 +141,11 @@ class TrainingWorker(QObject):
             import torch
 
             from nnstudio.training.session import TrainingSession
-            from nnstudio.training.thread_tuning import ThreadTuner
             from nnstudio.training.trainer import ProbeOptions
 
-            first = worker_threads()
-            tuner = None
-            if "NNSTUDIO_WORKER_THREADS" in os.environ:
-                torch.set_num_threads(first)
-            else:
-                tuner = ThreadTuner([first, os.cpu_count() or 1], torch.set_num_threads)
+            torch.set_num_threads(worker_threads())
             self.session = session = TrainingSession(
-                self.runs, self.options or ProbeOptions(), self.control, tuner=tuner
+                self.runs, self.options or ProbeOptions(), self.control
             )
             if self.evaluate_split == INSPECT:
                 trainer = session.trainer_for(self.runs[0])
