@@ -73,7 +73,8 @@ class ProbeBudget:
         """Seconds all heavy reports so far have taken."""
         self._times: list[float] = []
         self._dones: list[int] = []
-        """Training seconds and steps done at each report, for the pace."""
+        """Training seconds and steps done at each report of this era, for the pace."""
+        self._era = 0
 
     def observe(self, seconds: float) -> None:
         self.cost = seconds if self.cost == 0.0 else 0.7 * self.cost + 0.3 * seconds
@@ -90,15 +91,24 @@ class ProbeBudget:
             return False
         return self.share >= 1.0 or self.spent + 2 * self.cost <= self.share * active
 
+    def new_era(self, era: int) -> None:
+        """Forget the pace so far if the speed changed for a known reason (`era` moved on)."""
+        if era != self._era:
+            self._era = era
+            self._times.clear()
+            self._dones.clear()
+
     def pace(self, training: float, done: int) -> float:
-        """Seconds of training per step, over the later half of the training so far.
+        """Seconds of training per step, over the later half of the training so far (of the
+        current era: since the last known change of speed).
 
         The first steps of a run are slower (memory touched for the first time, a window
         still drawing, thread counts on trial), so a pace over the whole run would promise
         too long a time left for most of it."""
         self._times.append(training)
         self._dones.append(done)
-        at = max(bisect.bisect_right(self._times, training / 2) - 1, 0)
+        start = self._times[0]  # the start of the current era
+        at = max(bisect.bisect_right(self._times, (start + training) / 2) - 1, 0)
         then, then_done = self._times[at], self._dones[at]
         if done - then_done < 1:
             return training / done
@@ -132,8 +142,12 @@ def drive(
     block: bool = True,
     clock: Callable[[], float] = time.perf_counter,
     share: float = PROBE_SHARE,
+    speed_era: Callable[[], int] | None = None,
 ) -> Iterator[list[Snapshot | None] | None]:
     """Train `engine` to its end, yielding its reports (and None while paused if not `block`).
+
+    `speed_era`, when given, counts changes that alter the training speed (a new torch
+    thread count): when it moves on, the pace for the time left is measured afresh.
 
     With `every` 0, reports are time-based and paced by a ProbeBudget. Each report carries
     the time left (`eta_seconds`) from the whole session's pace so far, report costs
@@ -162,6 +176,8 @@ def drive(
         if heavy:
             budget.observe(ended - begun)
             last_heavy = ended
+        if speed_era is not None:
+            budget.new_era(speed_era())
         done = engine.step_count - first_step
         left = engine.total_steps - engine.step_count
         active = max(ended - started - paused_time, 1e-9)

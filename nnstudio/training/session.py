@@ -177,6 +177,7 @@ class TrainingSession:
                     opts.grad_norms,
                     block=len(self.engines) == 1,
                     share=opts.probe_share,
+                    speed_era=self.tuner.era if self.tuner is not None else None,
                 ),
                 members,
                 engine,

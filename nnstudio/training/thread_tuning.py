@@ -22,7 +22,7 @@ class ThreadTuner:
         self,
         candidates: list[int],
         set_threads: Callable[[int], None],
-        window_s: float = 0.5,
+        window_s: float = 0.25,
         clock: Callable[[], float] = time.perf_counter,
         rounds: int = 2,
     ) -> None:
@@ -37,7 +37,12 @@ class ThreadTuner:
         self._index = -1  # -1: warming up, not measured
         self._start_time = 0.0
         self._start_step = -1
+        self._switches = 0
         self.set_threads(self.candidates[0])
+
+    def era(self) -> int:
+        """How many times the thread count has changed: each change starts a new speed."""
+        return self._switches
 
     @property
     def current(self) -> int:
@@ -62,11 +67,15 @@ class ThreadTuner:
             self.rates[current] = max(rate, self.rates.get(current, 0.0))
         self._index += 1
         if self._index < len(self._plan):
-            self.set_threads(self._plan[self._index])
+            self._switch(self._plan[self._index])
             self._start_time, self._start_step = self.clock(), step
             return
         self.chosen = max(self.rates, key=self.rates.__getitem__)
-        self.set_threads(self.chosen)
+        self._switch(self.chosen)
+
+    def _switch(self, threads: int) -> None:
+        self.set_threads(threads)
+        self._switches += 1
 
     def describe(self) -> str:
         if not self.rates:

@@ -114,3 +114,26 @@ def test_the_time_left_is_the_whole_sessions_pace(
         if step >= engine.total_steps // 10 and step < engine.total_steps:
             real_left = total - now
             assert math.isfinite(eta) and abs(eta - real_left) <= 0.2 * real_left, (step, eta)
+
+
+def test_a_known_change_of_speed_restarts_the_pace() -> None:
+    """The thread tuner settles at 15 % of the run on a count twice as fast: the time left
+    follows the new speed at once instead of averaging it with the old one."""
+    clock = FakeClock()
+    engine = FakeEngine(clock, 2e-3, 0.01, steps=10_000)
+    era = [0]
+
+    def advance(want_grads: bool, plain=engine.advance):
+        if engine.step_count == 1_500:
+            engine.step_s, era[0] = 1e-3, 1
+        return plain(want_grads)
+
+    engine.advance = advance  # type: ignore[method-assign]
+    shown = []
+    for batch in drive(engine, None, 0, 1 / 30, clock=clock, speed_era=lambda: era[0]):
+        shown.append((clock.now, batch[0].step, batch[0].eta_seconds))
+    total = clock.now
+    for now, step, eta in shown:
+        if 2_000 <= step < engine.total_steps:
+            real_left = total - now
+            assert abs(eta - real_left) <= 0.2 * real_left, (step, eta, real_left)
