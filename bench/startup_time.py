@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-TARGET_S = 1.2
+TARGET_S = 1.0
 
 
 def first_paint(project: str | None, settings_dir: str) -> tuple[float, float]:
