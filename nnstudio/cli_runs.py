@@ -19,7 +19,8 @@ def _eta(seconds: float) -> str:
     """The session's time left, from its pace so far (evaluation included)."""
     if not math.isfinite(seconds) or seconds <= 0:
         return ""
-    return f"  ~{int(seconds // 60)}:{int(seconds % 60):02d} left"
+    whole = round(seconds)
+    return f"  ~{whole // 60}:{whole % 60:02d} left"
 
 
 def train_project(args: argparse.Namespace) -> int:

@@ -209,8 +209,13 @@ class TrainingSession:
                     for m in members
                     if m.index < len(snaps) and (snap := snaps[m.index]) is not None
                 }
+                measuring = self.tuner is not None and self.tuner.chosen is None
                 for snap in reports.values():
                     snap.seconds = seconds
+                    if measuring:
+                        # Still timing thread counts that may differ twofold in speed: no
+                        # honest time left yet (shown as "estimating"), for a second or so.
+                        snap.eta_seconds = float("nan")
                 if sink is None:
                     for member in members:
                         if member.run.id in reports:

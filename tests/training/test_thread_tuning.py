@@ -41,3 +41,27 @@ def test_one_candidate_needs_no_trial() -> None:
     assert tuner.chosen == 2 and calls == [2]
     tuner.observe(100)
     assert calls == [2]
+
+
+def test_no_time_left_is_promised_while_thread_counts_are_timed() -> None:
+    """A session with a tuner reports "estimating" (NaN) until the tuner has chosen, and a
+    time left after that."""
+    import math
+
+    from nnstudio.core.run import Run
+    from nnstudio.core.templates import TEMPLATES
+    from nnstudio.training.session import TrainingSession
+
+    project = TEMPLATES.get("spiral_mlp").build()
+    project.training = project.training.replace(epochs=60, device="cpu")
+    tuner = ThreadTuner([1, 2], lambda _n: None, window_s=0.05)
+    session = TrainingSession([Run(project, id="r")], tuner=tuner)
+    shown = [
+        (tuner.chosen, snap.eta_seconds, snap.status)
+        for reports in session.run()
+        for snap in reports.values()
+    ]
+    before = [eta for chosen, eta, _s in shown if chosen is None]
+    after = [eta for chosen, eta, status in shown if chosen is not None and status == "running"]
+    assert before and all(math.isnan(eta) for eta in before)
+    assert after and all(math.isfinite(eta) for eta in after)
