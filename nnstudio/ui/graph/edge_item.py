@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 from nnstudio.core.graph import Edge
 from nnstudio.core.layers import Shape, fmt_shape
 from nnstudio.ui import theme
-from nnstudio.ui.graph.node_item import NodeItem
 
 LABEL_PX = 16
 LABEL_PAD = 6.0
@@ -120,16 +119,10 @@ class EdgeItem(QGraphicsPathItem):
     def _cards_under(self, rect: QRectF) -> list[QRectF]:
         """The node cards (scene rects) that `rect`, with a port's clearance, overlaps."""
         wide = rect.adjusted(-PORT_CLEARANCE, 0, PORT_CLEARANCE, 0)
-        scene = self.scene()
-        if scene is None:
+        grid = getattr(self.scene(), "card_grid", None)
+        if grid is None:
             return [r for r in self._avoid if wide.intersects(r)]
-        cards = []
-        for item in scene.items(wide):
-            if isinstance(item, NodeItem):
-                card = item.mapRectToScene(item.body_rect())
-                if wide.intersects(card):
-                    cards.append(card)
-        return cards
+        return grid.rects_in(wide)
 
     def boundingRect(self) -> QRectF:
         # Cached: Qt asks for it for every wire on every repaint, and a Python override is

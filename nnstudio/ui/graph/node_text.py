@@ -9,6 +9,7 @@ past the smallest size is text cut short (the tooltip always has all of it).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt
@@ -72,6 +73,7 @@ def _fit(text: str, width: float, pixels: int, bold: bool, smallest: int) -> tup
     return f, QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, width - 1.0)
 
 
+@functools.lru_cache(maxsize=4096)
 def layout_card(name: str, settings: str, detail: str, labelled: bool) -> CardText:
     """Lay out a card's text: `name` (bold), `settings` (may be ""), `detail` (may be "")."""
     indent = PAD + (LABEL_INDENT if labelled else 0.0)

@@ -43,6 +43,7 @@ from nnstudio.ui.commands import (
     paste_into,
 )
 from nnstudio.ui.document import Document
+from nnstudio.ui.graph.card_grid import CardGrid
 from nnstudio.ui.graph.edge_item import EdgeItem, curve
 from nnstudio.ui.graph.node_item import NodeItem, PortItem
 from nnstudio.ui.mime import MIME_SUBGRAPH
@@ -74,6 +75,8 @@ class GraphScene(QGraphicsScene):
         self._grid: tuple[int, QBrush] | None = None
         self._selection_dirty = False
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.card_grid = CardGrid()
+        """Where the cards are, for wire labels to keep clear of (the scene has no index)."""
         doc.graph_event.connect(self._on_graph_event)
         doc.analysis_changed.connect(self._apply_analysis)
         doc.project_replaced.connect(self.rebuild)
@@ -96,6 +99,7 @@ class GraphScene(QGraphicsScene):
         self.blockSignals(False)
         self.nodes.clear()
         self.edges.clear()
+        self.card_grid.clear()
         self._paste_count = 0
         graph = self.graph
         for node_id in graph.nodes:
@@ -113,6 +117,7 @@ class GraphScene(QGraphicsScene):
         item.setFlag(item.GraphicsItemFlag.ItemIsMovable, not self.locked)
         self.nodes[node_id] = item
         self.addItem(item)
+        self.card_grid.place(item, item.mapRectToScene(item.body_rect()))
 
     def _add_edge_item(self, edge: Edge) -> None:
         item = EdgeItem(edge)
@@ -155,6 +160,7 @@ class GraphScene(QGraphicsScene):
         elif kind == g.NODE_REMOVED:
             item = self.nodes.pop(event.node_id, None)
             if item is not None:
+                self.card_grid.remove(item)
                 self.removeItem(item)
         elif kind == g.NODE_MOVED:
             item = self.nodes.get(event.node_id)
@@ -195,6 +201,7 @@ class GraphScene(QGraphicsScene):
 
     def node_item_moved(self, item: NodeItem) -> None:
         """Make a moved node's wires follow it."""
+        self.card_grid.place(item, item.mapRectToScene(item.body_rect()))
         graph = self.graph
         node_id = item.node_id
         for edge in (*graph.edges_into(node_id), *graph.edges_from(node_id)):
