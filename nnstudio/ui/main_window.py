@@ -359,6 +359,12 @@ class MainWindow(FileActions, QMainWindow):
         self.autosave_label.hide()
         for label in (self.autosave_label, self.problems_label, self.params_label, self.zoom_label):
             status.addPermanentWidget(label)
+        # Widths fixed for the longest usual text: a label that changed its width with every
+        # edit would re-lay the whole window out (docks, plots) each time, which cost more
+        # than the edit itself at a thousand nodes.
+        metrics = self.params_label.fontMetrics()
+        self.params_label.setFixedWidth(metrics.horizontalAdvance("999,999,999 parameters") + 8)
+        self.problems_label.setFixedWidth(metrics.horizontalAdvance("✓ Ready to train") + 16)
 
     def _connect(self) -> None:
         doc = self.document
@@ -462,7 +468,9 @@ class MainWindow(FileActions, QMainWindow):
         else:
             text, color = "✓ Ready to train", "#16A34A"
         self.problems_label.setText(text)
-        self.problems_label.setStyleSheet(f"color: {color};")
+        style = f"color: {color};"
+        if self.problems_label.styleSheet() != style:
+            self.problems_label.setStyleSheet(style)  # re-styling re-lays the window out
 
     def _show_zoom(self, zoom: float) -> None:
         self.zoom_label.setText(f"{zoom * 100:.0f} %")
