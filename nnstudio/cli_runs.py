@@ -40,8 +40,9 @@ def train_project(args: argparse.Namespace) -> int:
         settings = settings.replace(**changes)
         project.training = settings
     book: RunBook = loaded.runs
+    # Reports come as often as in the window (so the thread tuner can time its windows
+    # within a second); lines are printed every `--report-every` seconds.
     options = ProbeOptions(
-        min_interval_s=args.report_every,
         weights_every=0,
         boundary_every=0,
         predictions_every=0,
@@ -92,19 +93,24 @@ def train_project(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     diverged = False
+    printed: dict[str, float] = {}
+    scores_of: dict[str, str] = {}
     for reports in session.run():
         for run_id, snap in reports.items():
             run = next(r for r in runs if r.id == run_id)
             name = f"{run.label:<10} " if len(runs) > 1 else ""
-            eta = _eta(snap.eta_seconds)
-            if math.isnan(snap.train_loss) and snap.status == "running":
-                # a light report: the batch losses since the last line, no evaluation
-                scores = f"batch loss {_fmt(snap.batch_loss)}"
-            else:
-                scores = (
+            if not math.isnan(snap.train_loss):  # a heavy report: the network was scored
+                scores_of[run_id] = (
                     f"train loss {_fmt(snap.train_loss)}  val loss {_fmt(snap.val_loss)}  "
                     f"val acc {_fmt(snap.val_accuracy, 3)}"
                 )
+            now = time.perf_counter()
+            due = now - printed.get(run_id, started) >= args.report_every
+            if snap.status == "running" and not due:
+                continue
+            printed[run_id] = now
+            eta = _eta(snap.eta_seconds)
+            scores = scores_of.get(run_id, f"batch loss {_fmt(snap.batch_loss)}")
             print(
                 f"{name}epoch {snap.epoch:>5}/{snap.total_epochs}  step {snap.step:>7}  "
                 f"{scores}{eta}",
