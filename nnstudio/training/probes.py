@@ -25,6 +25,12 @@ SAMPLE_IMAGES = 16
 """Image data: how many validation images are shown with their predicted labels."""
 
 
+def due_every(every: int, snapshots_made: int, final: bool) -> bool:
+    """Whether the heavy snapshot numbered `snapshots_made` (from 1) carries a probe that comes
+    with every `every`th one (0: never). Final snapshots (pause, stop, the end) carry all."""
+    return bool(every) and (final or (snapshots_made - 1) % every == 0)
+
+
 def grad_norms(layers: Layers) -> dict[str, float]:
     """L2 norm over all parameter gradients of each layer, with one device-to-host copy."""
     names, norms = [], []

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from nnstudio.training.probes import due_every
 from nnstudio.training.snapshot import Histogram
 
 if TYPE_CHECKING:
@@ -27,8 +28,7 @@ KINDS = ("weights", "activations", "gradients")
 
 def due(options: Any, snapshots_made: int, final: bool) -> bool:
     """Whether the snapshot numbered `snapshots_made` (from 1) carries the views."""
-    every = options.views_every
-    return bool(every) and (final or (snapshots_made - 1) % every == 0)
+    return due_every(options.views_every, snapshots_made, final)
 
 
 def unit_axis_values(value: torch.Tensor, image: bool) -> torch.Tensor:

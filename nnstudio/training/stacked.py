@@ -339,13 +339,11 @@ class StackedTrainer:
         grad_host = grads.cpu().numpy() if isinstance(grads, torch.Tensor) else None
         self._snapshots_made += 1
         final = status in ("finished", "stopped", "paused")
-        due = (self._snapshots_made - 1) if not final else 0
-        due_views = probes_views.due(self.options, self._snapshots_made, final)
-        want_weights = self.options.weights_every and due % self.options.weights_every == 0
-        want_boundary = (
-            self.grid is not None
-            and self.options.boundary_every
-            and due % self.options.boundary_every == 0
+        made = self._snapshots_made
+        due_views = probes_views.due(self.options, made, final)
+        want_weights = probes.due_every(self.options.weights_every, made, final)
+        want_boundary = self.grid is not None and probes.due_every(
+            self.options.boundary_every, made, final
         )
         surfaces = None
         if want_boundary:

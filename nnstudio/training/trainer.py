@@ -325,9 +325,8 @@ class Trainer:
         )
         self._snapshots_made += 1
         final = status in ("finished", "stopped", "paused")
-        want_predictions = bool(opts.predictions_every) and (
-            final or (self._snapshots_made - 1) % opts.predictions_every == 0
-        )
+        made = self._snapshots_made
+        want_predictions = probes.due_every(opts.predictions_every, made, final)
         val_out = None
         if len(self.x_val):
             x_val, y_val = self.x_val[:limit], self.y_val[:limit]
@@ -335,18 +334,14 @@ class Trainer:
             snap.val_loss, snap.val_accuracy = self.scores_of(val_out, y_val)
         if want_predictions:
             snap.predictions = self.predictions(val_out)
-        if opts.weights_every and (final or (self._snapshots_made - 1) % opts.weights_every == 0):
+        if probes.due_every(opts.weights_every, made, final):
             snap.weights = probes.weight_copies(self.layers)
-        if (
-            self.grid is not None
-            and opts.boundary_every
-            and (final or (self._snapshots_made - 1) % opts.boundary_every == 0)
-        ):
+        if self.grid is not None and probes.due_every(opts.boundary_every, made, final):
             snap.boundary = self.boundary()
             snap.unit_maps = probes_views.unit_maps(
                 self.model, self.grid[0], probes_views.UNIT_MAP_RESOLUTION
             )
-        if probes_views.due(opts, self._snapshots_made, final):
+        if probes_views.due(opts, made, final):
             x = self.x_val if len(self.x_val) else self.x_train
             views = probes_views.trainer_views(self.model, x[: opts.views_max_samples], opts)
             snap.dead_units, snap.histograms = views
