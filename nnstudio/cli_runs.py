@@ -99,7 +99,7 @@ def train_project(args: argparse.Namespace) -> int:
         for run_id, snap in reports.items():
             run = next(r for r in runs if r.id == run_id)
             name = f"{run.label:<10} " if len(runs) > 1 else ""
-            if not math.isnan(snap.train_loss):  # a heavy report: the network was scored
+            if snap.scored:
                 scores_of[run_id] = (
                     f"train loss {_fmt(snap.train_loss)}  val loss {_fmt(snap.val_loss)}  "
                     f"val acc {_fmt(snap.val_accuracy, 3)}"

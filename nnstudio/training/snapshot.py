@@ -113,6 +113,12 @@ class Snapshot:
     eta_seconds: float = float("nan")
     """Time left until the session ends, from its pace so far (reports included)."""
 
+    @property
+    def scored(self) -> bool:
+        """Whether this is a heavy report, one that evaluated the network; a light one carries
+        only the step losses and progress."""
+        return not math.isnan(self.train_loss)
+
     def metrics(self) -> dict[str, float]:
         """The per-snapshot numbers a History records, by series name; unmeasured ones left
         out (no validation split, no accuracy for regression)."""

@@ -60,7 +60,7 @@ class ProgressReadout(QWidget):
         left = snap.eta_seconds  # the session's whole pace, evaluation included
         if snap.val_accuracy is not None:
             self._accuracy = f" · val acc {snap.val_accuracy:.3f}"
-        elif not math.isnan(snap.train_loss):
+        elif snap.scored:
             self._accuracy = ""  # a scored report without accuracy: regression, or no val split
         accuracy = self._accuracy  # a light report (no scores) keeps the last one shown
         epoch = min(snap.epoch + 1, total_epochs) if snap.step < snap.total_steps else snap.epoch

@@ -10,7 +10,6 @@ queue, and the worker never waits for the GUI.
 
 from __future__ import annotations
 
-import math
 import threading
 
 import numpy as np
@@ -22,18 +21,12 @@ def merge(older: Snapshot, newer: Snapshot) -> Snapshot:
     """`newer`, carrying what `older` had that `newer` lacks (its step losses, heavy probes)."""
     newer.step_losses = np.concatenate([older.step_losses, newer.step_losses])
     newer.seconds += older.seconds
-    if newer.weights is None:
-        newer.weights = older.weights
-    if newer.boundary is None:
-        newer.boundary = older.boundary
-    if newer.predictions is None:
-        newer.predictions = older.predictions
-    if not newer.grad_norms:
-        newer.grad_norms = older.grad_norms
-    for name in ("unit_maps", "dead_units", "histograms"):
+    for name in ("weights", "boundary", "predictions", "unit_maps", "dead_units", "histograms"):
         if getattr(newer, name) is None:
             setattr(newer, name, getattr(older, name))
-    if math.isnan(newer.train_loss) and not math.isnan(older.train_loss):
+    if not newer.grad_norms:
+        newer.grad_norms = older.grad_norms
+    if older.scored and not newer.scored:
         # a light report after a heavy one: keep the heavy one's scores
         newer.train_loss, newer.train_accuracy = older.train_loss, older.train_accuracy
         newer.val_loss, newer.val_accuracy = older.val_loss, older.val_accuracy
