@@ -209,29 +209,31 @@ def group_nodes(graph: Graph, node_ids: Sequence[str], name: str = "Block") -> s
 
     inner = GraphClass()
     taken = set(chosen)
+
+    def boundary_nodes(
+        ends: list[tuple[str, str]], kind: str, prefix: str, letter: str, x: float
+    ) -> dict[tuple[str, str], str]:
+        """One block_input/block_output node per distinct outside end, stacked around the
+        selection's middle; outside end -> its node id."""
+        node_of: dict[tuple[str, str], str] = {}
+        for k, end in enumerate(ends):
+            pid = _free_id(taken, prefix if k == 0 else f"{prefix}{k + 1}")
+            taken.add(pid)
+            label = letter if len(ends) == 1 else f"{letter}{k + 1}"
+            y = middle_y + (k - (len(ends) - 1) / 2) * 110
+            inner.add_node(kind, {"name": label}, (x, y), node_id=pid)
+            node_of[end] = pid
+        return node_of
+
     sources = list(dict.fromkeys((e.src.node, e.src.port) for e in incoming))
-    port_of_source: dict[tuple[str, str], str] = {}
-    for k, source in enumerate(sources):
-        pid = _free_id(taken, "in" if k == 0 else f"in{k + 1}")
-        taken.add(pid)
-        label = "x" if len(sources) == 1 else f"x{k + 1}"
-        y = middle_y + (k - (len(sources) - 1) / 2) * 110
-        inner.add_node("block_input", {"name": label}, (min(xs) - 200, y), node_id=pid)
-        port_of_source[source] = pid
+    port_of_source = boundary_nodes(sources, "block_input", "in", "x", min(xs) - 200)
     for nid in chosen:
         node = graph.nodes[nid]
         inner.add_node(
             node.type, dict(node.params), node.pos, node_id=nid, block=copy.deepcopy(node.block)
         )
     results = list(dict.fromkeys((e.src.node, e.src.port) for e in outgoing))
-    port_of_result: dict[tuple[str, str], str] = {}
-    for k, result in enumerate(results):
-        pid = _free_id(taken, "out" if k == 0 else f"out{k + 1}")
-        taken.add(pid)
-        label = "y" if len(results) == 1 else f"y{k + 1}"
-        y = middle_y + (k - (len(results) - 1) / 2) * 110
-        inner.add_node("block_output", {"name": label}, (max(xs) + 200, y), node_id=pid)
-        port_of_result[result] = pid
+    port_of_result = boundary_nodes(results, "block_output", "out", "y", max(xs) + 200)
     for e in incoming:
         src = port_of_source[(e.src.node, e.src.port)]
         if inner.edge_into_port(e.dst.node, e.dst.port) is None:
