@@ -9,7 +9,9 @@ Four models, each on its own data and batches, each trained by four contenders:
 Each is measured with 1 and 2 torch threads where that applies, then as shipped: the CLI
 chooses its thread count by measuring both (`ThreadTuner`) and the GUI worker leaves one core
 to the GUI thread; both are compared with the best pinned count of bare and headless. Ratios
-are of medians over interleaved rounds.
+are of medians over interleaved rounds. Two more rows say how noisy the machine itself is: the
+bare loop run again at the end of each round, and the error of the time left that the bare
+loop's own pace foretells by the trainer's rule (no estimator can do better than that).
 
     python bench/model_sizes.py [--models spiral,mlp,cnn,transformer] [--rounds 2]
 
@@ -44,6 +46,7 @@ from nnstudio.core.project import Project, project_to_dict
 from nnstudio.core.run import Run
 from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.templates import TEMPLATES, chain
+from nnstudio.training.loop import ProbeBudget
 from nnstudio.training.session import TrainingSession
 from nnstudio.training.trainer import Trainer, context_for
 
@@ -106,8 +109,25 @@ MODELS = {
 }
 
 
-def bare(project: Project, threads: int) -> float:
-    """Steps/s of a plain loop: the same compiled network, batches and optimizer."""
+def floor_error(marks: list[tuple[float, int]], total: int, end: float, min_left: float) -> float:
+    """The worst relative error of a time left foretold from a bare loop's own pace (`marks`:
+    (time, steps done) from its start), by the trainer's rule, from 10 % of the run on, while
+    more than `min_left` seconds are left. No estimator can beat the machine's own swings:
+    this is the floor the trainer's time left is to be read against."""
+    budget = ProbeBudget(1 / 30, share=1.0)
+    start = marks[0][0]
+    worst = 0.0
+    for now, done in marks[1:]:
+        pace = budget.pace(now - start, done)
+        real = end - now
+        if done >= 0.1 * total and real > min_left:
+            worst = max(worst, abs((total - done) * pace - real) / real)
+    return worst
+
+
+def bare(project: Project, threads: int, marks: list | None = None) -> float:
+    """Steps/s of a plain loop: the same compiled network, batches and optimizer. With
+    `marks`, (time, steps done) is noted about 30 times a second, for `floor_error`."""
     torch.set_num_threads(threads)
     dataset = load_dataset(project.dataset)
     trainer = Trainer(project.graph, dataset, project.training)
@@ -125,8 +145,13 @@ def bare(project: Project, threads: int) -> float:
     perm = torch.randperm(n, generator=generator)
     steps = trainer.total_steps
     flush = torch.set_flush_denormal(True)  # as a TrainingSession does: the fairest race
-    start = time.perf_counter()
+    start = last_mark = time.perf_counter()
+    if marks is not None:
+        marks.append((start, 0))
     for step in range(steps):
+        if marks is not None and (now := time.perf_counter()) - last_mark >= 1 / 30:
+            marks.append((now, step))
+            last_mark = now
         pos = step % per_epoch
         if pos == 0 and step > 0:
             perm = torch.randperm(n, generator=generator)
@@ -136,7 +161,10 @@ def bare(project: Project, threads: int) -> float:
         optimizer.step()
     if x.is_cuda:
         torch.cuda.synchronize()  # CUDA runs behind the Python loop: wait for the last step
-    seconds = time.perf_counter() - start
+    end = time.perf_counter()
+    seconds = end - start
+    if marks is not None:
+        marks.append((end, steps))
     if flush:
         torch.set_flush_denormal(False)
     return steps / seconds
@@ -241,9 +269,11 @@ def main() -> None:
         best = {"bare": 0.0, "headless": 0.0}
         for threads in thread_counts:
             results: dict[str, list[float]] = {"bare": [], "headless": [], "CLI": [], "GUI": []}
-            eta_errors, cli_eta_errors = [], []
+            eta_errors, cli_eta_errors, floors, again = [], [], [], []
             for _ in range(args.rounds):
-                results["bare"].append(bare(make(), threads))
+                marks: list[tuple[float, int]] = []
+                results["bare"].append(bare(make(), threads, marks))
+                floors.append(floor_error(marks, marks[-1][1], marks[-1][0], 1.0))
                 results["headless"].append(headless(make(), threads))
                 speed, eta = cli(make(), threads)
                 results["CLI"].append(speed)
@@ -251,7 +281,9 @@ def main() -> None:
                 speed, eta = gui(app, make(), threads)
                 results["GUI"].append(speed)
                 eta_errors.append(eta)
+                again.append(bare(make(), threads))
             m = {k: statistics.median(v) for k, v in results.items()}
+            spread = [b / a for a, b in zip(results["bare"], again, strict=True)]
             print(
                 f"  {threads} thread(s): " + ", ".join(f"{k} {v:,.0f}" for k, v in m.items())
                 + " steps/s", flush=True,
@@ -262,6 +294,12 @@ def main() -> None:
                 f"CLI/bare {m['CLI'] / m['bare']:.2f}x (>= 0.9), "
                 f"worst ETA error after 10 %: GUI {max(eta_errors):.0%}, "
                 f"CLI {max(cli_eta_errors):.0%} (<= 20 %)",
+                flush=True,
+            )
+            print(
+                "    the machine's own noise: the bare loop run again at the end of each round "
+                f"ran at {', '.join(f'{r:.2f}x' for r in spread)} of its first run; "
+                f"its own time left (same rule) erred up to {max(floors):.0%}",
                 flush=True,
             )
             best = {k: max(best[k], m[k]) for k in best}

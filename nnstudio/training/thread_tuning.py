@@ -9,12 +9,20 @@ The start of a run is not a fair race: memory is first touched, and in the GUI t
 busy laying out and drawing its panels. So the first `window_s` of training is not measured,
 and each candidate is timed `rounds` times in alternation (1, 2, 1, 2): a candidate's speed
 is its best window, since a disturbance can only slow a window down.
+
+More threads must win clearly (by `MARGIN`) to be chosen. For a model too small for torch to
+split its work, 1 and 2 threads run the same code, and on a shared machine their best
+windows still differ by up to 10 %; the extra thread only adds contention with whatever
+else runs (in the CLI, a spiral MLP chose 2 threads on an 8 % lead that was noise).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
+MARGIN = 1.15
+"""How much faster a larger thread count must measure to be chosen over a smaller one."""
 
 
 class ThreadTuner:
@@ -70,7 +78,8 @@ class ThreadTuner:
             self._switch(self._plan[self._index])
             self._start_time, self._start_step = self.clock(), step
             return
-        self.chosen = max(self.rates, key=self.rates.__getitem__)
+        best = max(self.rates.values())
+        self.chosen = min(t for t, rate in self.rates.items() if rate * MARGIN >= best)
         self._switch(self.chosen)
 
     def _switch(self, threads: int) -> None:

@@ -137,3 +137,30 @@ def test_a_known_change_of_speed_restarts_the_pace() -> None:
         if 2_000 <= step < engine.total_steps:
             real_left = total - now
             assert abs(eta - real_left) <= 0.2 * real_left, (step, eta, real_left)
+
+
+def test_the_time_left_holds_near_the_end_when_the_pace_wavers() -> None:
+    """A CNN-like run (steps of 5 ms, heavy reports of 0.35 s) whose speed wavers by ±10 %,
+    as a shared machine's does. Over a range of run lengths, some end just where one more
+    heavy report would or would not fit: the time left must not count a report that never
+    comes (or miss one that does) when little time is left."""
+    worst = 0.0
+    for steps in range(2300, 2800, 5):
+        clock = FakeClock()
+        engine = FakeEngine(clock, 5e-3, 0.35, steps=steps)
+
+        def advance(want_grads: bool, plain=engine.advance, engine=engine, clock=clock):
+            engine.step_s = 5e-3 * (1 + 0.1 * math.sin(2 * math.pi * clock.now / 5.0))
+            return plain(want_grads)
+
+        engine.advance = advance  # type: ignore[method-assign]
+        shown = [
+            (clock.now, batch[0].step, batch[0].eta_seconds)
+            for batch in drive(engine, None, 0, 1 / 30, clock=clock)
+        ]
+        total = clock.now
+        for now, step, eta in shown:
+            real_left = total - now
+            if steps // 10 <= step < steps and real_left >= 0.5:
+                worst = max(worst, abs(eta - real_left) / real_left)
+    assert worst <= 0.2, worst

@@ -29,6 +29,13 @@ def test_keeps_the_faster_thread_count() -> None:
     assert set(tuner.rates) == {1, 2} and "measured" in tuner.describe()
 
 
+def test_more_threads_must_win_clearly() -> None:
+    """A tiny model runs the same code on 1 and 2 threads: a lead within the noise of a
+    shared machine does not buy the second thread, a clear one does."""
+    assert trial({1: 1864.0, 2: 2017.0}).chosen == 1
+    assert trial({1: 205.0, 2: 390.0}).chosen == 2
+
+
 def test_a_slow_start_does_not_decide() -> None:
     """One thread is faster, but the run's first 0.7 s are slow for whatever runs then."""
     tuner = trial({1: 3000.0, 2: 2000.0}, slow_start_s=0.7)
