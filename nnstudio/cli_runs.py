@@ -6,9 +6,13 @@ import argparse
 import math
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from nnstudio.core.run import Run, RunBook, freeze
 from nnstudio.core.variants import describe_changes, expand, needs_fresh_weights, parse_axis
+
+if TYPE_CHECKING:
+    from nnstudio.training.snapshot import Snapshot
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -21,6 +25,21 @@ def _eta(seconds: float) -> str:
         return ""
     whole = round(seconds)
     return f"  ~{whole // 60}:{whole % 60:02d} left"
+
+
+def _scores(snap: Snapshot, losses: list[float], scored: tuple[int, str] | None) -> str:
+    """A progress line's numbers. A report that evaluated the network gives its train and
+    validation scores. Between such reports (a big model gets one every few seconds, a short
+    run maybe none but the first and the last), the line gives the mean batch loss since
+    the last line and the latest validation scores with the step they were measured at, so
+    a number never looks fresher than it is."""
+    if snap.scored:
+        return f"train loss {_fmt(snap.train_loss)}  " + (scored[1] if scored else "")
+    finite = [v for v in losses if math.isfinite(v)]
+    text = f"batch loss {_fmt(sum(finite) / len(finite) if finite else None)}"
+    if scored is not None:
+        text += f"  {scored[1]} (at step {scored[0]})"
+    return text
 
 
 def train_project(args: argparse.Namespace) -> int:
@@ -94,28 +113,26 @@ def train_project(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     diverged = False
     printed: dict[str, float] = {}
-    scores_of: dict[str, str] = {}
+    scores_of: dict[str, tuple[int, str]] = {}
+    losses_of: dict[str, list[float]] = {}
     for reports in session.run():
         for run_id, snap in reports.items():
             run = next(r for r in runs if r.id == run_id)
             name = f"{run.label:<10} " if len(runs) > 1 else ""
+            losses_of.setdefault(run_id, []).extend(snap.step_losses.tolist())
             if snap.scored:
                 scores_of[run_id] = (
-                    f"train loss {_fmt(snap.train_loss)}  val loss {_fmt(snap.val_loss)}  "
-                    f"val acc {_fmt(snap.val_accuracy, 3)}"
+                    snap.step,
+                    f"val loss {_fmt(snap.val_loss)}  val acc {_fmt(snap.val_accuracy, 3)}",
                 )
             now = time.perf_counter()
             due = now - printed.get(run_id, started) >= args.report_every
             if snap.status == "running" and not due:
                 continue
             printed[run_id] = now
-            eta = _eta(snap.eta_seconds)
-            scores = scores_of.get(run_id, f"batch loss {_fmt(snap.batch_loss)}")
-            print(
-                f"{name}epoch {snap.epoch:>5}/{snap.total_epochs}  step {snap.step:>7}  "
-                f"{scores}{eta}",
-                flush=True,
-            )
+            print(f"{name}epoch {snap.epoch:>5}/{snap.total_epochs}  step {snap.step:>7}  "
+                  f"{_scores(snap, losses_of.pop(run_id, []), scores_of.get(run_id))}"
+                  f"{_eta(snap.eta_seconds)}", flush=True)  # fmt: skip
             if snap.status == "diverged":
                 diverged = True
                 print(f"{name}{snap.message}", file=sys.stderr)

@@ -32,6 +32,25 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_a_line_between_evaluations_says_how_old_its_scores_are() -> None:
+    """A big model is evaluated every few seconds; the lines printed in between give the
+    batch losses since the last line and mark the validation scores with their step."""
+    import numpy as np
+
+    from nnstudio.cli_runs import _scores
+    from nnstudio.training.snapshot import Snapshot
+
+    scored = Snapshot(step=7, epoch=0, epoch_fraction=0.0, status="running")
+    scored.train_loss, scored.val_loss, scored.val_accuracy = 1.9, 2.0, 0.44
+    line = _scores(scored, [2.1], (7, "val loss 2.0000  val acc 0.440"))
+    assert line == "train loss 1.9000  val loss 2.0000  val acc 0.440"
+    light = Snapshot(step=416, epoch=0, epoch_fraction=0.2, status="running")
+    light.step_losses = np.array([0.5, 0.7], np.float32)
+    line = _scores(light, [0.6, 0.8, float("nan")], (7, "val loss 2.0000  val acc 0.440"))
+    assert line == "batch loss 0.7000  val loss 2.0000  val acc 0.440 (at step 7)"
+    assert _scores(light, [], None) == "batch loss —"
+
+
 def test_train_example_prints_progress_and_scores() -> None:
     result = run_cli("train", str(XOR), "--epochs", "5")
     assert result.returncode == 0, result.stderr
