@@ -127,14 +127,11 @@ def long_names():
     from nnstudio.core.layout import apply_layout
     from nnstudio.core.project import Project
     from nnstudio.core.settings import TrainingSettings
+    from nnstudio.core.templates import chain
 
     graph = Graph()
-    prev = graph.add_node("input").id
-    chain = [("linear", 256), ("leaky_relu", None), ("linear", 256), ("leaky_relu", None)]
-    for layer, units in [*chain, ("linear", 1), ("output", None)]:
-        node = graph.add_node(layer, {"units": units} if units else None).id
-        graph.connect(prev, "out", node, "in")
-        prev = node
+    wide = [("linear", {"units": 256}), ("leaky_relu", {})]
+    chain(graph, [("input", {}), *wide, *wide, ("linear", {"units": 1}), ("output", {})])
     apply_layout(graph)
     return Project(graph, DatasetConfig("spiral"), TrainingSettings({}))
 

@@ -13,7 +13,7 @@ from nnstudio.core.graph import Graph
 from nnstudio.core.layout import apply_layout
 from nnstudio.core.project import Project
 from nnstudio.core.settings import TrainingSettings
-from nnstudio.core.templates import TEMPLATES
+from nnstudio.core.templates import TEMPLATES, chain
 from nnstudio.ui.graph.node_item import LOD_DETAIL, NodeItem
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")
@@ -47,12 +47,8 @@ def long_names_project() -> Project:
     """Wide layers with long names and big counts ("Leaky ReLU · 0.01", "65,792 params"),
     and, on their own, the layers with the longest names and settings."""
     graph = Graph()
-    prev = graph.add_node("input").id
-    chain = [("linear", 256), ("leaky_relu", None), ("linear", 256), ("leaky_relu", None)]
-    for layer, units in [*chain, ("linear", 1), ("output", None)]:
-        node = graph.add_node(layer, {"units": units} if units else None).id
-        graph.connect(prev, "out", node, "in")
-        prev = node
+    wide = [("linear", {"units": 256}), ("leaky_relu", {})]
+    chain(graph, [("input", {}), *wide, *wide, ("linear", {"units": 1}), ("output", {})])
     for layer in ("global_avgpool", "lstm", "cross_attention", "positional_encoding"):
         graph.add_node(layer)
     apply_layout(graph)
