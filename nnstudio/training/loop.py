@@ -55,12 +55,14 @@ class ProbeBudget:
     """Spaces the heavy reports (evaluation and probes) so they cost at most `share` of the time.
 
     Every report carries the step losses, but only a heavy one evaluates the network and runs
-    the probes. Each heavy report's cost is measured, and the next one is due when both hold:
+    the probes. Each heavy report's cost is measured, and the next one is due when all hold:
     - the training since the last one is at least cost × (1 - share) / share, so no stretch
       of the run spends more than `share` on reports;
     - all heavy reports so far, this one and the final one (which always comes) stay within
       `share` of the time trained, so the whole run keeps the budget, first and final
-      reports included.
+      reports included;
+    - at least that much training is still left (see `heavy_due`): the final report comes
+      before another one could have earned its cost.
     Small models keep the caller's rate (30 a second); a model whose evaluation is slow gets
     fewer heavy reports, and light ones in between keep the loss curve moving."""
 
